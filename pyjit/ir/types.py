@@ -1,0 +1,275 @@
+"""The types of graph values.
+
+Python scalars and numpy scalars are distinct types, because CPython keeps them
+apart: ``1.0 + 1`` is a ``float`` while ``np.float64(1) + 1`` is an
+``np.float64``.  Every value a region computes is boxed back to exactly the
+type named here.
+
+    >>> typeof(3), typeof(np.float32(1)), typeof(np.zeros((2, 3)))
+    (int, f32, f64[?,?])
+
+Printed forms (stable; the parser reads them back):
+
+=================  ==============================================
+``int``            Python int (unbounded in CPython; the LLVM backend
+                   keeps it in 64 bits and bails out on overflow)
+``float`` ``bool`` ``complex``   the other Python scalars
+``f64`` ``i32`` …  numpy scalars, by dtype (``b1`` is ``np.bool_``)
+``f64[?,?]``       C-contiguous 2-d array; ``:F`` / ``:A`` suffixes
+                   mark Fortran order and any layout; ``f64[]`` is 0-d
+``(int, f64)``     tuple
+``None`` ``slice`` ``ellipsis``   the singletons and slices
+``const<…>``       a value known at compile time by identity
+                   (a module, a function, a dtype, a string)
+``opaque<name>``   any other Python object: it can be carried
+                   through a region but no op accepts it
+=================  ==============================================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import types as _pytypes
+
+import numpy as np
+
+
+class Type:
+    """Base class of all types. Types are immutable and compare by value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True, repr=False)
+class PyScalar(Type):
+    """A Python scalar: ``int``, ``float``, ``bool`` or ``complex``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def pytype(self) -> type:
+        return _PY_BY_NAME[self.name]
+
+
+INT = PyScalar("int")
+FLOAT = PyScalar("float")
+BOOL = PyScalar("bool")
+COMPLEX = PyScalar("complex")
+_PY_BY_NAME = {"int": int, "float": float, "bool": bool, "complex": complex}
+PY_SCALARS = {int: INT, float: FLOAT, bool: BOOL, complex: COMPLEX}
+
+
+def dtype_name(dtype: np.dtype) -> str:
+    """Short stable name of a numeric dtype: ``f64``, ``i32``, ``u8``, ``b1``, ``c128``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return "b1"
+    return {"f": "f", "i": "i", "u": "u", "c": "c"}[dtype.kind] + str(dtype.itemsize * 8)
+
+
+_DTYPE_BY_NAME = {
+    dtype_name(np.dtype(code)): np.dtype(code)
+    for code in "?bBhHiIlLqQefdFD"
+}
+
+
+def dtype_from_name(name: str) -> np.dtype:
+    return _DTYPE_BY_NAME[name]
+
+
+NUMERIC_DTYPES = tuple(sorted(set(_DTYPE_BY_NAME.values()), key=lambda d: (d.kind, d.itemsize)))
+
+
+@dataclass(frozen=True, repr=False)
+class NpScalar(Type):
+    """A numpy scalar such as ``np.float64`` or ``np.int32``."""
+
+    dtype: np.dtype
+
+    def __str__(self) -> str:
+        return dtype_name(self.dtype)
+
+    @property
+    def pytype(self) -> type:
+        return self.dtype.type
+
+
+@dataclass(frozen=True, repr=False)
+class Array(Type):
+    """An ndarray of a numeric dtype, by ndim and layout (``C``, ``F`` or ``A``)."""
+
+    dtype: np.dtype
+    ndim: int
+    layout: str = "C"
+
+    def __str__(self) -> str:
+        dims = ",".join("?" * self.ndim)
+        suffix = "" if self.layout == "C" else ":" + self.layout
+        return f"{dtype_name(self.dtype)}[{dims}]{suffix}"
+
+    def with_(self, **changes) -> "Array":
+        fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout}
+        fields.update(changes)
+        if fields["ndim"] <= 1 and fields["layout"] == "F":
+            fields["layout"] = "C"
+        return Array(**fields)
+
+
+@dataclass(frozen=True, repr=False)
+class TupleT(Type):
+    """A tuple with a fixed number of items of known types."""
+
+    items: tuple
+
+    def __str__(self) -> str:
+        if len(self.items) == 1:
+            return f"({self.items[0]},)"
+        return "(" + ", ".join(str(t) for t in self.items) + ")"
+
+
+@dataclass(frozen=True, repr=False)
+class Singleton(Type):
+    """``None``, a ``slice`` object or ``Ellipsis``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+NONE = Singleton("None")
+SLICE = Singleton("slice")
+ELLIPSIS = Singleton("ellipsis")
+
+
+class Const(Type):
+    """A value fixed at compile time and compared by identity (``is``).
+
+    Modules, functions, classes, ufuncs, dtypes and strings reach a region as
+    constants: the region's key holds their identity, so rebinding the global
+    ``np`` to something else selects another specialization.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        object.__setattr__(self, "value", value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Const is immutable")
+
+    def __eq__(self, other):
+        return isinstance(other, Const) and other.value is self.value
+
+    def __hash__(self):
+        return hash(("const", id(self.value)))
+
+    def __str__(self) -> str:
+        return f"const<{const_label(self.value)}>"
+
+
+def const_label(value) -> str:
+    if isinstance(value, _pytypes.ModuleType):
+        return value.__name__
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, np.dtype):
+        return f"dtype:{value}"
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if name is not None:
+        module = getattr(value, "__module__", None)
+        return f"{module}.{name}" if module and module != "builtins" else name
+    return type(value).__name__
+
+
+@dataclass(frozen=True, repr=False)
+class Opaque(Type):
+    """Any other Python object, keyed by its class: carried, never operated on."""
+
+    cls: type
+
+    def __str__(self) -> str:
+        return f"opaque<{self.cls.__name__}>"
+
+
+# Objects whose identity, not their type, is what a region depends on.
+_CONST_CLASSES = (
+    _pytypes.ModuleType, _pytypes.FunctionType, _pytypes.BuiltinFunctionType,
+    _pytypes.MethodType, type, np.ufunc, np.dtype, str,
+)
+
+
+def typeof(value) -> Type:
+    """The type of a runtime value, as the region dispatcher keys it.
+
+    >>> typeof(1.5), typeof(True), typeof(np.arange(3)[::2])
+    (float, bool, i64[?]:A)
+    """
+    cls = type(value)
+    scalar = PY_SCALARS.get(cls)
+    if scalar is not None:
+        return scalar
+    if cls is np.ndarray:
+        return Array(value.dtype, value.ndim, array_layout(value)) if value.dtype.kind in "biufc" else Opaque(cls)
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return NpScalar(value.dtype)
+    if value is None:
+        return NONE
+    if cls is tuple:
+        return TupleT(tuple(typeof(v) for v in value))
+    if cls is slice:
+        return SLICE
+    if value is Ellipsis:
+        return ELLIPSIS
+    if isinstance(value, _CONST_CLASSES) or callable(value) and hasattr(value, "__name__"):
+        return Const(value)
+    return Opaque(cls)
+
+
+def array_layout(a: np.ndarray) -> str:
+    flags = a.flags
+    if flags.c_contiguous:
+        return "C"
+    if flags.f_contiguous:
+        return "F"
+    return "A"
+
+
+def is_scalar(t: Type) -> bool:
+    return isinstance(t, (PyScalar, NpScalar))
+
+
+def is_number(t: Type) -> bool:
+    return is_scalar(t)
+
+
+def scalar_dtype(t: Type) -> np.dtype | None:
+    """The numpy dtype a scalar or array type computes in (Python int → int64)."""
+    if isinstance(t, (NpScalar, Array)):
+        return t.dtype
+    if isinstance(t, PyScalar):
+        return np.dtype({"int": np.int64, "float": np.float64, "bool": np.bool_, "complex": np.complex128}[t.name])
+    return None
+
+
+def unify(a: Type, b: Type) -> Type | None:
+    """The type of a value that may come from either side of a join, or None.
+
+    Types only unify when they are equal, except array layouts, which widen to
+    ``A``: a loop-carried value must have one exact type, or CPython's result
+    type would depend on the trip count.
+    """
+    if a == b:
+        return a
+    if isinstance(a, Array) and isinstance(b, Array) and a.dtype == b.dtype and a.ndim == b.ndim:
+        return a.with_(layout="A")
+    if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.items) == len(b.items):
+        items = [unify(x, y) for x, y in zip(a.items, b.items)]
+        if all(i is not None for i in items):
+            return TupleT(tuple(items))
+    return None
