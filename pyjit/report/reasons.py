@@ -101,6 +101,9 @@ class Unsupported:
     filename: str = ""
     lineno: int | None = None
     inlined_from: tuple = field(default_factory=tuple)
+    index: int | None = None      # instruction index in the analysed code
+    structural: bool = False      # a consequence of a break elsewhere, not a break itself
+    cut: bool = False             # the run must be split at ``index`` (a second entry)
 
     def __post_init__(self):
         if self.code not in REASONS:

@@ -1,0 +1,1 @@
+"""Per-version bytecode tables; ``table`` is the one for the running CPython."""

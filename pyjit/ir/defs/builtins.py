@@ -1,1 +1,130 @@
-"""Placeholder: filled by the op-definition work."""
+"""The builtins numeric code calls: ``abs min max round float int bool complex divmod``.
+
+The reference implementation is the builtin itself, so CPython's semantics
+(``min(nan, 1)`` is nan but ``min(1, nan)`` is 1, ``round(2.5)`` is 2, numpy
+scalars' own ``__round__``) hold by construction; the rules say which type
+comes back.  Only ``abs`` and ``divmod`` accept arrays (numpy's ``__abs__``
+and ``__divmod__`` are elementwise); ``bool`` accepts what a branch tests.
+"""
+from __future__ import annotations
+
+from ..registry import TypeRuleError, defop
+from ..types import NONE, NpScalar, PyScalar, TupleT, scalar_dtype
+from ._rules import by_example
+from .arith import fix_layout
+from .core import truth
+
+
+@defop("abs", args=("x",), callables=[abs], may_raise=True, elementwise=True)
+def abs_(x):
+    """``abs(x)``; a complex too large for a float raises OverflowError."""
+    return abs(x)
+
+
+@abs_.type_rule
+def _(x):
+    return fix_layout(by_example(abs, x), (x,))
+
+
+def _extremum_rule(fn):
+    """``min(a, b, ...)`` returns one of its arguments, which one depending on
+    values (and on NaN's place: ``min(nan, 1)`` is nan, ``min(1, nan)`` is 1),
+    so the result has a known type only when every argument has that type."""
+    def rule(*items):
+        if len(items) < 2:
+            raise TypeRuleError(f"{fn.__name__}() of one argument iterates over it")
+        if any(t != items[0] for t in items) or not isinstance(items[0], (PyScalar, NpScalar)):
+            raise TypeRuleError(f"{fn.__name__}() of {', '.join(map(str, items))}: "
+                                "the result's type would depend on values")
+        return by_example(fn, *items)
+    return rule
+
+
+@defop("min", varargs=True, callables=[min])
+def min_(*items):
+    return min(*items)
+
+
+@defop("max", varargs=True, callables=[max])
+def max_(*items):
+    return max(*items)
+
+
+min_.type_rule(_extremum_rule(min))
+max_.type_rule(_extremum_rule(max))
+
+
+@defop("round", args=("x", "ndigits?"), callables=[round], may_raise=True)
+def round_(x, ndigits=None):
+    """``round(x)`` is an int and raises for nan and infinities; ``round(x, n)``
+    keeps ``x``'s type.  numpy scalars round themselves (``np.float32``
+    stays ``np.float32`` with ``n``)."""
+    return round(x, ndigits)
+
+
+@round_.type_rule
+def _(x, ndigits=NONE):
+    if ndigits in (None, NONE):
+        return by_example(round, x)
+    return by_example(round, x, ndigits)
+
+
+def _real_conversion_rule(fn):
+    """``float(x)``, ``int(x)``: numpy complex values would lose their imaginary
+    part with a ComplexWarning, which the region would not emit: rejected."""
+    def rule(x):
+        dtype = scalar_dtype(x)
+        if dtype is not None and dtype.kind == "c":
+            raise TypeRuleError(f"{fn.__name__}() of {x} discards the imaginary part")
+        return by_example(fn, x)
+    return rule
+
+
+@defop("float", args=("x",), callables=[float], may_raise=True)
+def float_(x):
+    """``float(x)``; an int too large for a double raises OverflowError."""
+    return float(x)
+
+
+@defop("int", args=("x",), callables=[int], may_raise=True)
+def int_(x):
+    """``int(x)``; nan raises ValueError and infinities OverflowError."""
+    return int(x)
+
+
+float_.type_rule(_real_conversion_rule(float))
+int_.type_rule(_real_conversion_rule(int))
+
+
+@defop("bool", args=("x",), callables=[bool], may_raise=True)
+def bool_(x):
+    """``bool(x)``: the truth test a branch makes (arrays raise unless size 1)."""
+    return bool(x)
+
+
+bool_.type_rule(truth.rule)
+
+
+@defop("complex", args=("real", "imag?"), callables=[complex], may_raise=True)
+def complex_(real, imag=None):
+    """``complex(real[, imag])``; an int too large for a double raises OverflowError."""
+    return complex(real) if imag is None else complex(real, imag)
+
+
+@complex_.type_rule
+def _(real, imag=NONE):
+    if imag in (None, NONE):
+        return by_example(complex, real)
+    return by_example(complex, real, imag)
+
+
+@defop("divmod", args=("a", "b"), callables=[divmod], may_raise=True)
+def divmod_(a, b):
+    """``divmod(a, b)``: ``(a // b, a % b)``, raising ZeroDivisionError as they do."""
+    return divmod(a, b)
+
+
+@divmod_.type_rule
+def _(a, b):
+    rt = by_example(divmod, a, b)
+    return TupleT(tuple(fix_layout(t, (a, b)) for t in rt.items))

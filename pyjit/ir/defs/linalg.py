@@ -1,1 +1,58 @@
-"""Placeholder: filled by the op-definition work."""
+"""Products: ``np.dot`` (and ``a.dot(b)``), ``np.matmul``, ``np.vdot``, ``np.inner``,
+``np.outer``.  The ``@`` operator is ``operator.matmul`` in arith.py.
+
+Result dtype and ndim come from numpy on examples (1-d . 1-d is a numpy
+scalar, 2-d @ 1-d a 1-d array, 2-d @ 2-d a 2-d array).  numpy allocates a
+product C-contiguous; only ``np.dot`` with a scalar operand is an elementwise
+multiply, which keeps the array's memory order.  Mismatched inner dimensions
+raise ValueError at run time, so every op here may raise.
+
+    >>> from pyjit.ir.registry import get
+    >>> m, v = Array(np.dtype("f8"), 2), Array(np.dtype("f8"), 1)
+    >>> get("np.matmul").infer([m, v], {}), get("np.dot").infer([v, v], {})
+    (f64[?], f64)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import defop
+from ..types import Array, Type
+from ._rules import by_example
+from .ufuncs import elementwise_type, require_int64
+
+
+def product_type(fn, a: Type, b: Type) -> Type:
+    """The type of ``fn(a, b)``; see the module docstring for the layout."""
+    result = elementwise_type(by_example(fn, a, b), a, b)
+    scalar_operand = any(not isinstance(t, Array) or t.ndim == 0 for t in (a, b))
+    if isinstance(result, Array) and result.ndim > 1 and not scalar_operand:
+        return result.with_(layout=_stacked_layout(fn, a, b))
+    return result
+
+
+def _stacked_layout(fn, a: Array, b: Array) -> str:
+    """matmul is a generalized ufunc: its core (last two) dimensions are C, but
+    the stack dimensions of a >2-d result follow the inputs' order ('K')."""
+    if fn is np.matmul and max(a.ndim, b.ndim) > 2:
+        return "C" if {a.layout, b.layout} == {"C"} else "A"
+    return "C"
+
+
+def _declare(fn, methods=()):
+    op = defop(f"np.{fn.__name__}", args=("a", "b"), callables=[fn], methods=methods,
+               may_raise=True)
+
+    def impl(a, b):
+        require_int64(a, b)
+        return fn(a, b)
+
+    impl.__doc__ = f"numpy's {fn.__name__} of two operands."
+    op(impl).type_rule(lambda a, b: product_type(fn, a, b))
+
+
+_declare(np.dot, methods=[("array", "dot")])
+_declare(np.matmul)
+_declare(np.vdot)
+_declare(np.inner)
+_declare(np.outer)

@@ -1,1 +1,90 @@
-"""Placeholder: filled by the op-definition work."""
+"""Reductions and scans: ``np.sum``, ``a.max(axis=0)``, ``np.argmin``, ``np.cumsum``, ...
+
+Each op is both the numpy function and the method of the same name, which take
+their parameters in the same order; ``axis``, ``dtype``, ``keepdims`` and
+``ddof`` are compile-time attributes, so the result's ndim is known.  ``out``
+is an attribute too, only so that a fourth positional argument binds where
+numpy binds it; the rules reject anything but None.
+
+The result type is numpy's own on an example of the input's type: that gives
+the dtype (the sum of an int32 or bool array is an int64, the mean of ints a
+float64, argmax an intp) and whether a full reduction is a numpy scalar
+(``np.sum(a, axis=0)`` of a 1-d array is) or a 0-d array (``keepdims=True``).
+An out-of-range or repeated axis fails on the example too, so it is a type
+error, known from ndim alone.
+
+    >>> from pyjit.ir.registry import get
+    >>> get("np.sum").infer([Array(np.dtype("i4"), 2)], {"axis": 0})
+    i64[?]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import TypeRuleError, defop
+from ..types import Array, NpScalar, PyScalar, Type
+from ._rules import by_example
+from .ufuncs import require_int64
+
+_SUM_LIKE = {"axis": None, "dtype": None, "out": None, "keepdims": False}
+_MIN_LIKE = {"axis": None, "out": None, "keepdims": False}
+_STD_LIKE = {"axis": None, "dtype": None, "out": None, "ddof": 0, "keepdims": False}
+_SCAN = {"axis": None, "dtype": None, "out": None}
+
+
+def reduced_layout(a: Type, result: Array) -> str:
+    """numpy allocates a reduction's result in the input's memory order, so a
+    C or F input keeps its layout; a strided input may give either."""
+    if result.ndim <= 1:
+        return "C"
+    if isinstance(a, Array) and a.layout in "CF":
+        return a.layout
+    return "A"
+
+
+def reduction_type(fn, a: Type, params: dict) -> Type:
+    """The type of ``fn(a, **params)``; see the module docstring."""
+    if params.get("out") is not None:
+        raise TypeRuleError("out= is not supported")
+    if type(params.get("keepdims", False)) is not bool:
+        raise TypeRuleError("keepdims must be True or False")
+    if not isinstance(a, (Array, NpScalar, PyScalar)):
+        raise TypeRuleError(f"cannot reduce {a}")
+    result = by_example(fn, a, **params)
+    if isinstance(result, Array):
+        return result.with_(layout=reduced_layout(a, result))
+    if not isinstance(result, NpScalar):
+        raise TypeRuleError(f"result of type {result}")
+    return result
+
+
+def _declare(fn, attrs: dict, *, callables=(), reduction=True, may_raise=False):
+    """One op for ``np.<name>`` and its methods ``a.<name>()`` on arrays and numpy scalars."""
+    name = fn.__name__
+    methods = [(family, name) for family in ("array", "npscalar")]
+    op = defop(f"np.{name}", args=("a",), attrs=attrs, callables=[fn, *callables],
+               methods=methods, reduction=reduction, may_raise=may_raise)
+
+    def impl(a, **params):
+        require_int64(a)
+        return fn(a, **params)
+
+    impl.__doc__ = f"numpy's {name}; attributes as numpy's keyword arguments."
+    op(impl).type_rule(lambda a, **params: reduction_type(fn, a, {**attrs, **params}))
+
+
+_declare(np.sum, _SUM_LIKE)
+_declare(np.prod, _SUM_LIKE)
+_declare(np.mean, _SUM_LIKE)
+_declare(np.std, _STD_LIKE)
+_declare(np.var, _STD_LIKE)
+_declare(np.any, _MIN_LIKE)
+_declare(np.all, _MIN_LIKE)
+# Empty inputs (or an empty axis) make these raise ValueError: there is no identity.
+_declare(np.min, _MIN_LIKE, callables=[np.amin], may_raise=True)
+_declare(np.max, _MIN_LIKE, callables=[np.amax], may_raise=True)
+_declare(np.argmin, _MIN_LIKE, may_raise=True)
+_declare(np.argmax, _MIN_LIKE, may_raise=True)
+# Scans keep the input's shape (or flatten it when axis is None): not reductions.
+_declare(np.cumsum, _SCAN, reduction=False)
+_declare(np.cumprod, _SCAN, reduction=False)

@@ -1,1 +1,150 @@
-"""Placeholder: filled by the op-definition work."""
+"""Numpy ufuncs and the other elementwise functions: ``np.sqrt``, ``np.add``,
+``np.where``, ``np.clip``, ``np.round``.
+
+Each numpy callable is one op named after it (``np.sqrt``), so that printed
+graphs read like the source and the names never collide with the ``operator``
+and ``math`` ops (``add``, ``sqrt``) of arith.py and mathfns.py.  Result dtypes
+come from numpy itself (``by_example``): Python scalars are weak (NEP 50),
+scalars and 0-d arrays in give a numpy scalar out, arrays broadcast.
+
+Every op here is ``may_raise``: besides its own errors (``np.power(2, -1)``),
+any of them raises OverflowError when a Python int does not fit the other
+operand's dtype (``np.add(np.int8(1), 1000)``).
+
+    >>> from pyjit.ir.registry import get
+    >>> get("np.sqrt").infer([FLOAT], {}), get("np.add").infer([Array(np.dtype("f8"), 2, "F"), INT], {})
+    (f64, f64[?,?]:F)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Deopt, TypeRuleError, defop
+from ..types import NONE, Array, NpScalar, Type
+from ._rules import by_example
+
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
+def require_int64(*values) -> None:
+    """Raise Deopt for a Python int outside int64.
+
+    numpy gives such an int a value-dependent dtype (``np.negative(2**63)`` is a
+    ``uint64``, ``np.full(2, 2**70)`` an object array), which no type rule can
+    see; the statement then runs in CPython, exactly.
+    """
+    for v in values:
+        if type(v) is int and not _INT64_MIN <= v <= _INT64_MAX:
+            raise Deopt(f"Python int {v} does not fit in int64")
+
+
+def elementwise_result_layout(*types: Type) -> str:
+    """Layout of a fresh array numpy allocates with ``order='K'`` from these inputs.
+
+    numpy orders the result's axes like the inputs' strides.  A strided ('A')
+    input may be ordered either way (``f[::2]`` of a Fortran array gives a
+    Fortran result), and a 'C' type may hold an array that is Fortran-contiguous
+    too (shape ``(3, 1)``), so only unanimous C or unanimous F inputs of ndim > 1
+    prove the result's layout.  (``_rules.elementwise_layout`` answers 'C' for
+    both of those cases.)
+    """
+    layouts = {t.layout for t in types if isinstance(t, Array) and t.ndim > 1}
+    if not layouts or layouts == {"C"}:
+        return "C"
+    if layouts == {"F"}:
+        return "F"
+    return "A"
+
+
+def elementwise_type(result: Type, *types: Type) -> Type:
+    """Check an example's result type is numeric and give an array its layout."""
+    if isinstance(result, Array):
+        layout = "C" if result.ndim == 0 else elementwise_result_layout(*types)
+        return result.with_(layout=layout)
+    if not isinstance(result, NpScalar):
+        raise TypeRuleError(f"result of type {result}")
+    return result
+
+
+def _declare_ufunc(ufunc: np.ufunc, arg_names: tuple, methods=()) -> None:
+    op = defop(f"np.{ufunc.__name__}", args=arg_names, callables=[ufunc], methods=methods,
+               elementwise=True, may_raise=True)
+
+    def impl(*args):
+        require_int64(*args)
+        return ufunc(*args)
+
+    impl.__doc__ = f"numpy's {ufunc.__name__} ufunc."
+    op(impl).type_rule(lambda *types: elementwise_type(by_example(ufunc, *types), *types))
+
+
+UNARY = (np.sqrt, np.cbrt, np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p,
+         np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh,
+         np.arcsinh, np.arccosh, np.arctanh, np.deg2rad, np.rad2deg, np.degrees, np.radians,
+         np.absolute, np.fabs, np.floor, np.ceil, np.trunc, np.rint, np.sign, np.signbit,
+         np.negative, np.positive, np.square, np.reciprocal, np.isnan, np.isinf, np.isfinite,
+         np.logical_not, np.invert, np.spacing)
+
+BINARY = (np.add, np.subtract, np.multiply, np.divide, np.floor_divide, np.remainder, np.fmod,
+          np.power, np.float_power, np.minimum, np.maximum, np.fmin, np.fmax, np.hypot,
+          np.arctan2, np.copysign, np.nextafter, np.logaddexp, np.logaddexp2, np.heaviside,
+          np.ldexp, np.logical_and, np.logical_or, np.logical_xor, np.greater, np.greater_equal,
+          np.less, np.less_equal, np.equal, np.not_equal, np.bitwise_and, np.bitwise_or,
+          np.bitwise_xor, np.left_shift, np.right_shift, np.gcd, np.lcm)
+
+for _ufunc in UNARY:
+    _declare_ufunc(_ufunc, ("x",))
+for _ufunc in BINARY:
+    _declare_ufunc(_ufunc, ("x1", "x2"))
+# a.conj() and a.conjugate() are the ufunc applied to the receiver.
+_declare_ufunc(np.conjugate, ("x",), methods=[("array", "conj"), ("array", "conjugate"),
+                                             ("npscalar", "conj"), ("npscalar", "conjugate")])
+
+
+@defop("np.where", args=("condition", "x", "y"), callables=[np.where], elementwise=True,
+       may_raise=True)
+def where(condition, x, y):
+    """The three-argument form only; it returns a 0-d array, not a scalar, for
+    scalar inputs (``np.where(True, 1.0, 2.0)`` is ``array(1.)``)."""
+    require_int64(condition, x, y)
+    return np.where(condition, x, y)
+
+
+@where.type_rule
+def _(condition, x, y):
+    return elementwise_type(by_example(np.where, condition, x, y), condition, x, y)
+
+
+@defop("np.clip", args=("a", "a_min", "a_max"), callables=[np.clip],
+       methods=[("array", "clip")], elementwise=True, may_raise=True)
+def clip(a, a_min, a_max):
+    """Either bound may be None; the result dtype promotes all three operands
+    (``np.clip(int8_array, 0.5, 2)`` is a float64 array)."""
+    require_int64(a, a_min, a_max)
+    return np.clip(a, a_min, a_max)
+
+
+@clip.type_rule
+def _(a, a_min, a_max):
+    bounds = [t for t in (a_min, a_max) if t != NONE]
+
+    def clip_example(x, *present):
+        values = iter(present)
+        return np.clip(x, *(None if t == NONE else next(values) for t in (a_min, a_max)))
+
+    return elementwise_type(by_example(clip_example, a, *bounds), a, *bounds)
+
+
+@defop("np.round", args=("a",), attrs={"decimals": 0}, callables=[np.round, np.around],
+       methods=[("array", "round"), ("npscalar", "round")], elementwise=True, may_raise=True)
+def round_(a, *, decimals=0):
+    """Round half to even; integers stay integers, ``np.round(True)`` is a float16."""
+    require_int64(a)
+    return np.round(a, decimals)
+
+
+@round_.type_rule
+def _(a, *, decimals=0):
+    if type(decimals) is not int:
+        raise TypeRuleError(f"round() decimals must be an int, not {decimals!r}")
+    return elementwise_type(by_example(np.round, a, decimals=decimals), a)

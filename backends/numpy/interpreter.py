@@ -1,0 +1,101 @@
+"""The numpy backend: an interpreter over typed graphs.
+
+Each node calls its op's reference implementation (the very Python or numpy
+callable CPython would have run), so this backend is exact by construction;
+what it checks is everything around the ops: control flow, block arguments,
+exits, and, with ``PYJIT_CHECK=1``, that every value has the type inference
+said it would (the LLVM backend relies on those types).
+
+    >>> run = compile_graph(typed_graph)
+    >>> exit_number, values = run((x, y))
+
+An op that raises (or raises ``Deopt``) takes its node's resume exit: the
+region returns the state at the start of the statement and CPython re-executes
+it, raising the real exception.  ``run_node`` can be overridden to trace or
+instrument execution, as in torch.fx's Interpreter.
+"""
+from __future__ import annotations
+
+import os
+
+from pyjit.ir.registry import OPS
+from pyjit.ir.types import Array, typeof
+from pyjit.errors import InternalError
+
+
+def compile_graph(graph):
+    """Return ``run(args) -> (exit number, values)`` for a typed graph."""
+    interp = Interpreter(graph)
+    return interp.run
+
+
+class Interpreter:
+    def __init__(self, graph):
+        self.graph = graph
+        self.check = os.environ.get("PYJIT_CHECK") == "1"
+        self.plan = {b: [(OPS[n.op].impl, n) for n in b.nodes] for b in graph.blocks}
+
+    def run(self, args):
+        env = {}
+        block = self.graph.entry
+        for p, a in zip(block.params, args):
+            env[p] = a
+        while True:
+            for impl, node in self.plan[block]:
+                try:
+                    result = self.run_node(impl, node, env)
+                except Exception:  # the op raised: CPython re-runs the statement (see module doc)
+                    if node.exit is None:
+                        raise
+                    return self.take_exit(node.exit, env)
+                env[node.outputs[0]] = result
+            term = block.term
+            if term.kind == "exit":
+                return self.take_exit(term.exit, env)
+            if term.kind == "br":
+                target, targs = term.targets[0]
+            else:
+                target, targs = term.targets[0 if env[term.cond] else 1]
+            values = [env[a] for a in targs]
+            for p, v in zip(target.params, values):
+                env[p] = v
+            block = target
+
+    def run_node(self, impl, node, env):
+        result = impl(*[env[i] for i in node.inputs], **node.attrs)
+        if self.check:
+            _check_type(node, result)
+        return result
+
+    def take_exit(self, k: int, env) -> tuple:
+        e = self.graph.exits[k]
+        values = [env[v] for v in e.values]
+        values.extend(materialize(item.kind, [env[v] for v in item.values]) for item in e.stack)
+        return k, tuple(values)
+
+
+def materialize(kind: str, values: list):
+    """Build the Python object an exit pushes for a stack item."""
+    if kind == "value":
+        return values[0]
+    if kind == "range_iter":
+        start, stop, step, k = values
+        r = iter(range(start, stop, step))
+    elif kind == "seq_iter":
+        seq, k = values
+        r = iter(seq)
+    else:
+        raise InternalError(f"unknown stack item kind {kind}")
+    r.__setstate__(k)
+    return r
+
+
+def _check_type(node, result) -> None:
+    expected = node.outputs[0].type
+    actual = typeof(result)
+    if expected == actual:
+        return
+    if isinstance(expected, Array) and isinstance(actual, Array) and expected.dtype == actual.dtype \
+            and expected.ndim == actual.ndim and expected.layout == "A":
+        return
+    raise InternalError(f"type rule of {node.op} said {expected}, the value is {actual}")

@@ -1,0 +1,192 @@
+"""Decoding a code object into a flat instruction list with the facts regions need.
+
+``decode(code)`` returns a ``Decoded``: the abstract instructions of the
+``bytecode`` package (labels and try markers included), and per index the
+operand-stack depth, whether the index is a statement boundary, which locals are
+definitely assigned there and which are live.
+
+Note [statement boundary]
+    A region begins and ends, and a bailout resumes, only where the operand
+    stack holds no expression temporaries: only *structural* items (an
+    iterator of an enclosing ``for`` loop, a ``with`` block's exit, an active
+    exception).  Those indexes are the statement boundaries. Re-executing a
+    statement from its boundary recomputes all its temporaries, which is what
+    makes a bailout exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import bytecode
+from bytecode import Instr, Label, TryBegin, TryEnd
+
+from .cpython import table
+
+TEMP, ITER, STRUCT = "temp", "iter", "struct"
+
+
+@dataclass
+class Decoded:
+    code: object
+    bc: bytecode.Bytecode
+    instrs: list
+    label_index: dict
+    depth: list = field(default_factory=list)      # stack depth before each index, or None
+    kinds: list = field(default_factory=list)      # stack item kinds before each index
+    boundary: list = field(default_factory=list)   # Note [statement boundary]
+    defined: list = field(default_factory=list)    # frozenset of definitely-assigned locals
+    live: list = field(default_factory=list)       # frozenset of live locals
+    preds: dict = field(default_factory=dict)      # index -> indexes that jump or fall into it
+
+    def successors(self, i: int) -> list[int]:
+        """Indexes control can reach after executing index ``i`` (labels included)."""
+        ins = self.instrs[i]
+        out = []
+        if isinstance(ins, Instr):
+            if ins.has_jump():
+                out.append(self.label_index[ins.arg])
+            if table.falls_through(ins):
+                out.append(i + 1)
+        else:
+            out.append(i + 1)
+        return [j for j in out if j < len(self.instrs)]
+
+    def lineno(self, i: int) -> int | None:
+        for j in range(i, len(self.instrs)):
+            ins = self.instrs[j]
+            if isinstance(ins, Instr) and ins.lineno is not None:
+                return ins.lineno
+        return None
+
+
+def decode(code) -> Decoded:
+    bc = bytecode.Bytecode.from_code(code)
+    instrs = list(bc)
+    label_index = {ins: i for i, ins in enumerate(instrs) if isinstance(ins, Label)}
+    d = Decoded(code, bc, instrs, label_index)
+    _stack_analysis(d)
+    _preds(d)
+    _definite_assignment(d)
+    _liveness(d)
+    return d
+
+
+def _stack_analysis(d: Decoded) -> None:
+    n = len(d.instrs)
+    d.kinds = [None] * n
+    d.kinds[0] = ()
+    handlers = {}
+    work = [0]
+    while work:
+        i = work.pop()
+        kinds = d.kinds[i]
+        ins = d.instrs[i]
+        nexts = []
+        if isinstance(ins, TryBegin):
+            target = d.label_index[ins.target]
+            depth = ins.stack_depth if isinstance(ins.stack_depth, int) else len(kinds)
+            hk = tuple(kinds[:depth]) + (STRUCT,) * (1 + bool(ins.push_lasti))
+            handlers[target] = hk
+            nexts.append((target, hk))
+        if isinstance(ins, Instr):
+            if ins.has_jump():
+                nexts.append((d.label_index[ins.arg], _apply(ins, kinds, True)))
+            if table.falls_through(ins) and i + 1 < n:
+                nexts.append((i + 1, _apply(ins, kinds, False)))
+        elif i + 1 < n:
+            nexts.append((i + 1, kinds))
+        for j, k in nexts:
+            if d.kinds[j] is None:
+                d.kinds[j] = k
+                work.append(j)
+    d.depth = [None if k is None else len(k) for k in d.kinds]
+    d.boundary = [k is not None and TEMP not in k for k in d.kinds]
+
+
+def _apply(ins: Instr, kinds: tuple, jump: bool) -> tuple:
+    special = table.stack_kinds(ins, kinds, jump)
+    if special is not None:
+        return special
+    effect = ins.stack_effect(jump=jump)
+    if effect < 0:
+        return kinds[:effect]
+    return kinds + (TEMP,) * effect
+
+
+def _preds(d: Decoded) -> None:
+    preds = {i: [] for i in range(len(d.instrs))}
+    for i in range(len(d.instrs)):
+        if d.kinds[i] is None:
+            continue
+        for j in d.successors(i):
+            preds[j].append(i)
+    for ins in d.instrs:
+        if isinstance(ins, TryBegin):
+            preds[d.label_index[ins.target]].append(-1)
+    d.preds = preds
+
+
+def _store_names(ins) -> tuple:
+    return table.stores(ins) if isinstance(ins, Instr) else ()
+
+
+def _load_names(ins) -> tuple:
+    return table.loads(ins) if isinstance(ins, Instr) else ()
+
+
+def _definite_assignment(d: Decoded) -> None:
+    """Forward must-analysis: locals assigned on every path to each index."""
+    code = d.code
+    args = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x4) + bool(code.co_flags & 0x8)
+    start = frozenset(code.co_varnames[:args])
+    every = frozenset(code.co_varnames) | start
+    n = len(d.instrs)
+    state = [every] * n
+    state[0] = start
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            if d.kinds[i] is None:
+                continue
+            if i:
+                incoming = [state[p] | _after(d, p) if p >= 0 else _handler_state(d, i, state)
+                            for p in d.preds[i]]
+                new = frozenset.intersection(*incoming) if incoming else frozenset()
+                if i and new != state[i]:
+                    state[i] = new
+                    changed = True
+    d.defined = state
+
+
+def _after(d: Decoded, p: int) -> frozenset:
+    return frozenset(_store_names(d.instrs[p]))
+
+
+def _handler_state(d: Decoded, i: int, state) -> frozenset:
+    # An exception can arrive from anywhere in the try block; be conservative.
+    return frozenset()
+
+
+def _liveness(d: Decoded) -> None:
+    """Backward may-analysis: locals that may be read before being written."""
+    n = len(d.instrs)
+    live = [frozenset()] * n
+    handler_targets = [d.label_index[ins.target] for ins in d.instrs if isinstance(ins, TryBegin)]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n - 1, -1, -1):
+            if d.kinds[i] is None:
+                continue
+            out = frozenset()
+            for j in d.successors(i):
+                out |= live[j]
+            for h in handler_targets:  # any index may raise into a handler
+                out |= live[h]
+            ins = d.instrs[i]
+            new = (out - frozenset(_store_names(ins))) | frozenset(_load_names(ins))
+            if new != live[i]:
+                live[i] = new
+                changed = True
+    d.live = live

@@ -1,0 +1,324 @@
+"""Translation handlers shared by every CPython version.
+
+A handler is ``fn(tx, instr) -> None | Unsupported``: it updates the
+translator's symbolic stack and emits nodes, or says why it cannot.  The
+per-version tables (cpython/py311.py, ...) map opcode names to these handlers
+and add the few whose stack effects differ between versions.
+"""
+from __future__ import annotations
+
+import types
+
+from bytecode import Label
+
+from ..ir import registry
+from ..report.reasons import Unsupported
+from . import items as it
+from .translate import State
+
+# ---- stack and locals ---------------------------------------------------------------
+
+
+def nop(tx, ins):
+    return None
+
+
+def pop_top(tx, ins):
+    tx.pop()
+
+
+def push_null(tx, ins):
+    tx.push(it.NULL)
+
+
+def copy(tx, ins):
+    tx.push(tx.state.stack[-ins.arg])
+
+
+def swap(tx, ins):
+    s = tx.state.stack
+    s[-1], s[-ins.arg] = s[-ins.arg], s[-1]
+
+
+def load_fast(tx, ins):
+    v = tx.load_local(ins.arg)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(v)
+
+
+def store_fast(tx, ins):
+    return tx.store_local(ins.arg, tx.pop())
+
+
+def load_const(tx, ins):
+    tx.push(it.Static(ins.arg))
+
+
+def load_deref(tx, ins):
+    name = ins.arg.name if hasattr(ins.arg, "name") else ins.arg
+    v = tx.load_deref(name, None)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(v)
+
+
+def load_global_named(tx, name: str, push_null_first: bool):
+    v = tx.load_global(name)
+    if isinstance(v, Unsupported):
+        return v
+    if push_null_first:
+        tx.push(it.NULL)
+    tx.push(v)
+
+
+# ---- attributes and calls -----------------------------------------------------------
+
+
+def load_attr(tx, ins):
+    obj = tx.pop()
+    name = ins.arg if isinstance(ins.arg, str) else ins.arg[1]
+    if isinstance(obj, it.Static):
+        if not hasattr(obj.obj, name):
+            return tx.fail("PJ0003", f"{_label(obj.obj)}.{name}")
+        tx.push(it.Static(getattr(obj.obj, name)))
+        return None
+    if name not in registry.attribute_names():
+        return tx.fail("PJ0003", f".{name}")
+    v = tx.value(obj)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(tx.emit("getattr", [v], name=name))
+
+
+def load_method(tx, ins):
+    obj = tx.pop()
+    name = ins.arg if isinstance(ins.arg, str) else ins.arg[1]
+    if isinstance(obj, it.Static):
+        if not hasattr(obj.obj, name):
+            return tx.fail("PJ0003", f"{_label(obj.obj)}.{name}")
+        tx.push(it.NULL)
+        tx.push(it.Static(getattr(obj.obj, name)))
+        return None
+    if name not in registry.method_names():
+        return tx.fail("PJ0004", f".{name}()")
+    v = tx.value(obj)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(it.BoundMethod(v, name))
+    tx.push(v)
+
+
+def kw_names(tx, ins):
+    tx.kwnames = tuple(ins.arg)
+
+
+def call_with(tx, callee, args: list, kwnames: tuple):
+    """Translate ``callee(*args)`` whose last ``len(kwnames)`` args are keywords."""
+    if isinstance(callee, it.BoundMethod):
+        vals = _values(tx, args)
+        if isinstance(vals, Unsupported):
+            return vals
+        tx.push(tx.emit("method", [callee.receiver] + vals[1:], name=callee.name, kwnames=kwnames))
+        return None
+    if not isinstance(callee, it.Static):
+        return tx.fail("PJ0001", "call of a value computed at run time")
+    fn = callee.obj
+    if fn is range:
+        return _range(tx, args, kwnames)
+    if registry.op_for_callable(fn) is not None:
+        vals = _values(tx, args)
+        if isinstance(vals, Unsupported):
+            return vals
+        tx.push(tx.emit("call", [tx.emit("const", [], value=fn)] + vals, kwnames=kwnames))
+        return None
+    if isinstance(fn, types.FunctionType):
+        from .inline import inline_call
+        return inline_call(tx, fn, args, kwnames)
+    return tx.fail("PJ0001", f"call to {_label(fn)}")
+
+
+def _range(tx, args, kwnames):
+    if kwnames or not 1 <= len(args) <= 3:
+        return tx.fail("PJ0015", "range() with keywords or a bad argument count")
+    vals = _values(tx, args)
+    if isinstance(vals, Unsupported):
+        return vals
+    if len(vals) == 1:
+        vals = [tx.emit("const", [], value=0), vals[0]]
+    if len(vals) == 2:
+        vals.append(tx.emit("const", [], value=1))
+    tx.push(it.RangeArgs(*vals))
+
+
+def _values(tx, items):
+    out = []
+    for item in items:
+        v = tx.value(item)
+        if isinstance(v, Unsupported):
+            return v
+        out.append(v)
+    return out
+
+
+def _label(obj) -> str:
+    from ..ir.types import const_label
+    return const_label(obj)
+
+
+# ---- operators ----------------------------------------------------------------------
+
+
+def binary(tx, op: str):
+    b, a = tx.pop(), tx.pop()
+    vals = _values(tx, [a, b])
+    if isinstance(vals, Unsupported):
+        return vals
+    tx.push(tx.emit(op, vals))
+
+
+def unary(tx, op: str):
+    vals = _values(tx, [tx.pop()])
+    if isinstance(vals, Unsupported):
+        return vals
+    tx.push(tx.emit(op, vals))
+
+
+def unary_handler(op: str):
+    return lambda tx, ins: unary(tx, op)
+
+
+def is_op(tx, ins):
+    return binary(tx, "is_not" if ins.arg else "is_")
+
+
+def binary_subscr(tx, ins):
+    return binary(tx, "getitem")
+
+
+def store_subscr(tx, ins):
+    idx, container, v = tx.pop(), tx.pop(), tx.pop()
+    vals = _values(tx, [container, idx, v])
+    if isinstance(vals, Unsupported):
+        return vals
+    tx.emit("setitem", vals)
+
+
+def build_tuple(tx, ins):
+    vals = _values(tx, tx.popn(ins.arg))
+    if isinstance(vals, Unsupported):
+        return vals
+    tx.push(tx.emit("build_tuple", vals))
+
+
+def build_slice(tx, ins):
+    parts = tx.popn(ins.arg)
+    if ins.arg == 2:
+        parts.append(it.Static(None))
+    vals = _values(tx, parts)
+    if isinstance(vals, Unsupported):
+        return vals
+    tx.push(tx.emit("build_slice", vals))
+
+
+def unpack_sequence(tx, ins):
+    vals = _values(tx, [tx.pop()])
+    if isinstance(vals, Unsupported):
+        return vals
+    t = vals[0]
+    tx.emit("unpack_check", [t], count=ins.arg)
+    for i in reversed(range(ins.arg)):
+        tx.push(tx.emit("tuple_get", [t], index=i))
+
+
+def get_iter(tx, ins):
+    src = tx.pop()
+    if isinstance(src, it.RangeArgs):
+        n = tx.emit("range_len", [src.start, src.stop, src.step])
+        tx.push(it.RangeIter(src.start, src.stop, src.step, n, tx.emit("const", [], value=0)))
+        return None
+    if isinstance(src, it.Static) and not isinstance(src.obj, (int, float, complex)):
+        return tx.fail("PJ0015", f"iteration over {type(src.obj).__name__}")
+    v = tx.value(src)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(it.SeqIter(v, tx.emit("len", [v]), tx.emit("const", [], value=0)))
+
+
+def for_iter_step(tx, ins, exhausted_pops: int):
+    """FOR_ITER: continue with the next item, or jump to the loop's exit."""
+    iterator = tx.state.stack[-1]
+    if not isinstance(iterator, (it.RangeIter, it.SeqIter)):
+        u = tx.fail("PJ0015", "loop over an iterator pyjit cannot model")
+        u.structural = isinstance(iterator, it.Below)
+        return u
+    one = tx.emit("const", [], value=1)
+    more = tx.emit("lt", [iterator.k, iterator.n])
+    nxt = tx.emit("add", [iterator.k, one])
+    if isinstance(iterator, it.RangeIter):
+        item = tx.emit("range_item", [iterator.start, iterator.step, iterator.k])
+        advanced = it.RangeIter(iterator.start, iterator.stop, iterator.step, iterator.n, nxt)
+    else:
+        item = tx.emit("getitem", [iterator.seq, iterator.k])
+        advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
+    body = State(dict(tx.state.env), tx.state.stack[:-1] + [advanced, item])
+    done = State(dict(tx.state.env), tx.state.stack[:len(tx.state.stack) - exhausted_pops])
+    return tx.branch(more, tx.index + 1, body, _target(tx, ins), done)
+
+
+# ---- control flow -------------------------------------------------------------------
+
+
+def _target(tx, ins) -> int:
+    return tx.fn.d.label_index[ins.arg]
+
+
+def jump(tx, ins):
+    return tx.jump_to(_target(tx, ins), tx.state)
+
+
+def pop_jump_if(tx, ins, jump_when: bool, test: str = "truth"):
+    v = tx.value(tx.pop())
+    if isinstance(v, Unsupported):
+        return v
+    if test == "truth":
+        cond = tx.emit("truth", [v])
+    else:
+        cond = tx.emit(test, [v, tx.emit("const", [], value=None)])
+    here = State(dict(tx.state.env), list(tx.state.stack))
+    there = State(dict(tx.state.env), list(tx.state.stack))
+    t, f = (_target(tx, ins), tx.index + 1) if jump_when else (tx.index + 1, _target(tx, ins))
+    ts, fs = (there, here) if jump_when else (here, there)
+    return tx.branch(cond, t, ts, f, fs)
+
+
+def pop_jump_handler(jump_when: bool, test: str = "truth"):
+    return lambda tx, ins: pop_jump_if(tx, ins, jump_when, test)
+
+
+def jump_if_or_pop(tx, ins, jump_when: bool):
+    """``a and b`` / ``a or b``: jump keeping the value, or pop it and go on."""
+    item = tx.state.stack[-1]
+    v = tx.value(item)
+    if isinstance(v, Unsupported):
+        return v
+    cond = tx.emit("truth", [v])
+    keep = State(dict(tx.state.env), tx.state.stack[:-1] + [v])
+    popped = State(dict(tx.state.env), tx.state.stack[:-1])
+    if jump_when:
+        return tx.branch(cond, _target(tx, ins), keep, tx.index + 1, popped)
+    return tx.branch(cond, tx.index + 1, popped, _target(tx, ins), keep)
+
+
+def return_value(tx, ins):
+    v = tx.value(tx.pop())
+    if isinstance(v, Unsupported):
+        return v
+    tx.ret(v)
+
+
+def unsupported_here(code: str, detail: str):
+    return lambda tx, ins: tx.fail(code, detail)
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in ("types", "Label")]

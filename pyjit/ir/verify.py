@@ -1,0 +1,254 @@
+"""The graph verifier: the invariants every pass may rely on and must keep.
+
+    >>> verify(graph)                 # returns None or raises VerifyError
+    >>> verify(typed, typed=True)     # also: every type is the one its op gives
+
+Checked: the entry block's parameters are the live-ins; every value is defined
+once and every use is dominated by its definition (a node's ``!exit`` and an
+``exit`` terminator use their exit's values); every block ends in a terminator
+whose targets are blocks of the graph with as many arguments as parameters;
+exit numbers exist; every op is registered (or is one of the untyped frontend
+ops ``call``, ``method``, ``getattr``) and has its inputs and attributes.
+With ``typed=True``: every value has a type, each node's type is what its
+op's type rule gives, and each branch argument fits its block parameter.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import registry
+from .graph import Block, Graph, Value
+from .registry import TypeRuleError
+from .types import BOOL, NpScalar, unify
+
+FRONTEND_OPS = frozenset({"call", "method", "getattr"})
+_CONDITION_TYPES = (BOOL, NpScalar(np.dtype(np.bool_)))
+
+
+class VerifyError(Exception):
+    """A graph breaks an IR invariant; the message says which and where."""
+
+
+def maybe_verify(graph: Graph, *, typed: bool = False) -> None:
+    """``verify`` when ``PYJIT_CHECK=1`` (always in tests), else nothing: passes
+    call it after they run."""
+    if os.environ.get("PYJIT_CHECK") == "1":
+        verify(graph, typed=typed)
+
+
+def verify(graph: Graph, *, typed: bool = False) -> None:
+    """Raise ``VerifyError`` unless ``graph`` keeps the IR invariants.
+
+        >>> verify(parse("graph f() {\\n^0():\\n  exit 0\\nexits:\\n}"))
+        Traceback (most recent call last):
+        VerifyError: ^0: exit 0 does not exist (the graph has 0 exits)
+    """
+    _Verifier(graph, typed).run()
+
+
+def _where(i: int, block: Block) -> str:
+    if i < 0:
+        return f"the parameters of ^{block.id}"
+    if i >= len(block.nodes):
+        return f"the terminator of ^{block.id}"
+    return f"^{block.id} node {i}"
+
+
+class _Verifier:
+    def __init__(self, graph: Graph, typed: bool):
+        self.g = graph
+        self.typed = typed
+        # value -> (block, index): index -1 for a block parameter, else the node's index.
+        self.defs: dict[Value, tuple[Block, int]] = {}
+
+    def fail(self, msg: str):
+        raise VerifyError(msg)
+
+    def run(self) -> None:
+        g = self.g
+        if not g.blocks:
+            self.fail("the graph has no blocks")
+        self.check_blocks()
+        inputs = [li.value for li in g.inputs]
+        if inputs != g.entry.params:
+            self.fail(f"entry block ^{g.entry.id} parameters {g.entry.params} are not the "
+                      f"live-in values {inputs} ({', '.join(li.name for li in g.inputs)})")
+        self.collect_defs()
+        self.dom = _dominators(g)
+        for b in g.blocks:
+            for i, n in enumerate(b.nodes):
+                self.check_node(b, i, n)
+            self.check_term(b)
+        for k, e in enumerate(g.exits):
+            for v in e.all_values():
+                if v not in self.defs:
+                    self.fail(f"exit {k} ({e.kind}) uses {v}, which is never defined")
+            if len(e.names) != len(e.values):
+                self.fail(f"exit {k} names {len(e.names)} locals but has {len(e.values)} values")
+
+    def check_blocks(self) -> None:
+        ids = {}
+        for b in self.g.blocks:
+            if b.id in ids:
+                self.fail(f"two blocks are numbered ^{b.id}")
+            ids[b.id] = b
+            if b.term is None:
+                self.fail(f"^{b.id} has no terminator")
+
+    def collect_defs(self) -> None:
+        ids: dict[int, str] = {}
+
+        def define(v: Value, b: Block, i: int) -> None:
+            where = f"a parameter of ^{b.id}" if i < 0 else f"node {i} ({b.nodes[i].op}) of ^{b.id}"
+            if v in self.defs:
+                self.fail(f"{v} is defined twice: as {ids[v.id]} and as {where}")
+            if v.id in ids:
+                self.fail(f"two values are numbered %{v.id}: {ids[v.id]} and {where}")
+            self.defs[v] = (b, i)
+            ids[v.id] = where
+            if self.typed and v.type is None:
+                self.fail(f"%{v.id}, {where}, has no type")
+
+        for b in self.g.blocks:
+            for p in b.params:
+                define(p, b, -1)
+            for i, n in enumerate(b.nodes):
+                if len(n.outputs) != 1:
+                    self.fail(f"^{b.id} node {i} ({n.op}) has {len(n.outputs)} outputs; ops have one")
+                define(n.out, b, i)
+
+    def check_use(self, v: Value, b: Block, i: int, what: str) -> None:
+        """``v`` is used in ``b`` before node ``i`` (``len(b.nodes)``: by the terminator)."""
+        if v is None:
+            self.fail(f"{what} in ^{b.id} is missing")
+        if v not in self.defs:
+            self.fail(f"{what} in {_where(i, b)} uses {v}, which is never defined")
+        db, di = self.defs[v]
+        if db is b:
+            if di >= i:
+                self.fail(f"{what} in {_where(i, b)} uses {v} before its definition "
+                          f"({_where(di, db)})")
+        elif b in self.dom and db not in self.dom[b]:
+            # Unreachable blocks (not in self.dom) are exempt, as in LLVM.
+            self.fail(f"{what} in {_where(i, b)} uses {v}, defined in ^{db.id}, which does not "
+                      f"dominate ^{b.id}")
+
+    def check_exit_index(self, k, what: str) -> None:
+        if not isinstance(k, int) or not 0 <= k < len(self.g.exits):
+            self.fail(f"{what}: exit {k} does not exist (the graph has {len(self.g.exits)} exits)")
+
+    def check_node(self, b: Block, i: int, n) -> None:
+        what = f"node {n.op}"
+        for v in n.inputs:
+            self.check_use(v, b, i, what)
+        if n.exit is not None:
+            self.check_exit_index(n.exit, f"^{b.id} node {i} ({n.op})")
+            for v in self.g.exits[n.exit].all_values():
+                self.check_use(v, b, i, f"exit {n.exit} of {what}")
+        if n.op in FRONTEND_OPS:
+            if self.typed:
+                self.fail(f"^{b.id} node {i}: untyped frontend op {n.op} in a typed graph")
+            return
+        op = registry.OPS.get(n.op)
+        if op is None:
+            self.fail(f"^{b.id} node {i}: unknown op {n.op!r}")
+        if not op.varargs and len(n.inputs) != len(op.args):
+            self.fail(f"^{b.id} node {i}: {n.op} takes {len(op.args)} inputs "
+                      f"{op.args}, not {len(n.inputs)}")
+        unknown = set(n.attrs) - set(op.attrs)
+        if unknown:
+            self.fail(f"^{b.id} node {i}: {n.op} has no attribute {sorted(unknown)[0]!r}")
+        if self.typed:
+            self.check_type(b, i, n, op)
+
+    def check_type(self, b: Block, i: int, n, op) -> None:
+        try:
+            expected = op.infer([v.type for v in n.inputs], {**op.attrs, **n.attrs})
+        except TypeRuleError as exc:
+            self.fail(f"^{b.id} node {i}: {n.op} rejects its input types "
+                      f"{[v.type for v in n.inputs]}: {exc}")
+        if n.out.type != expected:
+            self.fail(f"^{b.id} node {i}: {n.out} = {n.op} should have type {expected}")
+
+    def check_term(self, b: Block) -> None:
+        t = b.term
+        end = len(b.nodes)
+        if t.kind == "exit":
+            if t.targets or t.cond is not None:
+                self.fail(f"^{b.id}: an exit terminator has no targets or condition")
+            self.check_exit_index(t.exit, f"^{b.id}")
+            for v in self.g.exits[t.exit].all_values():
+                self.check_use(v, b, end, f"exit {t.exit}")
+            return
+        if t.kind not in ("br", "cbr"):
+            self.fail(f"^{b.id}: unknown terminator {t.kind!r}")
+        count = 1 if t.kind == "br" else 2
+        if len(t.targets) != count:
+            self.fail(f"^{b.id}: {t.kind} needs {count} targets, has {len(t.targets)}")
+        if t.kind == "cbr":
+            if t.cond is None:
+                self.fail(f"^{b.id}: cbr has no condition")
+            self.check_use(t.cond, b, end, "cbr condition")
+            if self.typed and t.cond.type not in _CONDITION_TYPES:
+                self.fail(f"^{b.id}: cbr condition {t.cond} is not a bool")
+        elif t.cond is not None:
+            self.fail(f"^{b.id}: br has a condition")
+        for target, args in t.targets:
+            if target not in self.g.blocks:
+                self.fail(f"^{b.id}: {t.kind} to ^{target.id}, which is not a block of the graph")
+            if len(args) != len(target.params):
+                self.fail(f"^{b.id}: {t.kind} passes {len(args)} arguments to ^{target.id}, "
+                          f"which has {len(target.params)} parameters")
+            for a, p in zip(args, target.params):
+                self.check_use(a, b, end, f"{t.kind} argument")
+                if self.typed and unify(p.type, a.type) != p.type:
+                    self.fail(f"^{b.id}: {t.kind} passes {a} to ^{target.id} parameter {p}")
+
+
+def _dominators(g: Graph) -> dict[Block, set[Block]]:
+    """For each block reachable from the entry, the set of blocks dominating it
+    (itself included): the iterative data-flow solution over reverse post-order."""
+    order = reverse_postorder(g)
+    preds: dict[Block, list[Block]] = {b: [] for b in order}
+    for b in order:
+        for s in b.successors:
+            if s in preds:
+                preds[s].append(b)
+    dom = {b: set(order) for b in order}
+    dom[g.entry] = {g.entry}
+    changed = True
+    while changed:
+        changed = False
+        for b in order[1:]:
+            new = set.intersection(*(dom[p] for p in preds[b])) | {b}
+            if new != dom[b]:
+                dom[b] = new
+                changed = True
+    return dom
+
+
+def reverse_postorder(g: Graph) -> list[Block]:
+    """The blocks reachable from the entry, each after all its forward-edge
+    predecessors: the order data-flow over the graph converges fastest in.
+
+    >>> [b.id for b in reverse_postorder(loop_graph)]
+    [0, 1, 2, 3]
+    """
+    blocks = set(g.blocks)
+    seen: set[Block] = set()
+    post: list[Block] = []
+    stack = [(g.entry, iter(g.entry.successors))]
+    seen.add(g.entry)
+    while stack:
+        block, succs = stack[-1]
+        for s in succs:
+            if s not in seen and s in blocks:
+                seen.add(s)
+                stack.append((s, iter(s.successors)))
+                break
+        else:
+            post.append(block)
+            stack.pop()
+    return post[::-1]

@@ -1,0 +1,149 @@
+"""The region dispatcher, in Python (a C version follows: see runtime/README.md).
+
+The rewritten bytecode calls a region's dispatcher with the region's live-ins;
+the dispatcher answers ``(exit number, values)``:
+
+1. **Guards.** Static live-ins (modules, functions, ``range``) must be the very
+   objects the graph was built against, and so must the globals an inlined
+   callee read.  A failed guard runs the eager copy (reason PJ0008).
+2. **Key.** The types of the other live-ins (``int`` vs ``np.int64``; arrays by
+   dtype, ndim and layout).
+3. **Cache.** A hit calls the compiled entry; a miss runs type inference and
+   the backend and caches the result, or caches ``EAGER`` with the reason when
+   the key cannot be compiled.
+
+It never raises into user code: an internal error is logged, counted as
+PJ0010 and answered with "run the eager copy" — except under ``PYJIT_CHECK=1``
+(the tests), where it propagates so that bugs cannot hide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import time
+
+from pyjit import config
+from pyjit.errors import GraphBreakError, InternalError
+from pyjit.ir.types import Const, typeof
+from pyjit.log import log
+from pyjit.report.reasons import Unsupported
+
+EAGER = (-1, ())
+_MISSING = object()
+
+
+@dataclass
+class Specialization:
+    """One key of a region: compiled, or eager with the reason."""
+
+    key: tuple
+    entry: object = None
+    reason: Unsupported | None = None
+    graph: object = None
+    compile_seconds: float = 0.0
+    calls: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RegionStats:
+    calls: int = 0
+    eager_calls: int = 0
+    guard_failures: int = 0
+    bailouts: int = 0
+    specializations: dict = field(default_factory=dict)
+
+
+class RegionDispatcher:
+    """Called by rewritten bytecode; see the module docstring."""
+
+    timing = False  # set by explain(): time every compiled call
+
+    def __init__(self, region, options):
+        self.region = region
+        self.options = options
+        self.static = [(i, li.static) for i, li in enumerate(region.graph.inputs) if li.is_static]
+        self.dynamic = [i for i, li in enumerate(region.graph.inputs) if not li.is_static]
+        self.cache: dict = {}
+        self.stats = RegionStats()
+
+    def __repr__(self) -> str:
+        return f"<pyjit region {self.region.number} of {self.region.graph.name}>"
+
+    def __call__(self, *args):
+        try:
+            return self._dispatch(args)
+        except GraphBreakError:
+            raise
+        except Exception as exc:  # never break the user's program: run the eager copy
+            if config.checking():
+                raise
+            log("errors", "PJ0010 internal error in %r: %s: %s", self, type(exc).__name__, exc)
+            self.stats.eager_calls += 1
+            return EAGER
+
+    def _dispatch(self, args):
+        stats = self.stats
+        stats.calls += 1
+        for i, obj in self.static:
+            if args[i] is not obj:
+                return self._guard_failed(self.region.graph.inputs[i].name)
+        for d, name, obj in self.region.guards:
+            if d.get(name, _MISSING) is not obj:
+                return self._guard_failed(name)
+        key = tuple(typeof(args[i]) for i in self.dynamic)
+        spec = self.cache.get(key)
+        if spec is None:
+            spec = self.cache[key] = self._specialize(key)
+        if spec.entry is None:
+            stats.eager_calls += 1
+            if self.options.fullgraph:
+                raise GraphBreakError(spec.reason)
+            return EAGER
+        spec.calls += 1
+        if RegionDispatcher.timing:
+            t0 = time.perf_counter()
+            result = spec.entry(args)
+            spec.seconds += time.perf_counter() - t0
+        else:
+            result = spec.entry(args)
+        if self.region.graph.exits[result[0]].kind == "resume":
+            stats.bailouts += 1
+            log("bailouts", "bailout from %r at line %s", self, _exit_line(self.region, result[0]))
+        return result
+
+    def _guard_failed(self, name: str):
+        self.stats.guard_failures += 1
+        log("recompiles", "PJ0008 %r: %s was rebound; running the eager copy", self, name)
+        return EAGER
+
+    def _specialize(self, key: tuple) -> Specialization:
+        from pyjit.ir.infer import infer
+        from pyjit.ir.verify import maybe_verify
+        from pyjit.backends import select
+
+        graph = self.region.graph
+        types, it = [], iter(key)
+        for li in graph.inputs:
+            types.append(Const(li.static) if li.is_static else next(it))
+        t0 = time.perf_counter()
+        typed = infer(graph, types)
+        if isinstance(typed, Unsupported):
+            log("breaks", "%s %s: key %s runs eagerly: %s", typed.code, self, _key_str(key), typed)
+            return Specialization(key, reason=typed)
+        maybe_verify(typed, typed=True)
+        entry = select(self.options.backend).compile_graph(typed)
+        spec = Specialization(key, entry=entry, graph=typed, compile_seconds=time.perf_counter() - t0)
+        if len(self.cache) > 0:
+            log("recompiles", "%r: new specialization %s", self, _key_str(key))
+        return spec
+
+
+def _key_str(key) -> str:
+    return "(" + ", ".join(str(t) for t in key) + ")"
+
+
+def _exit_line(region, k):
+    return region.graph.exits[k].target
+
+
+__all__ = ["EAGER", "RegionDispatcher", "Specialization", "InternalError"]
