@@ -14,7 +14,6 @@ from bytecode import Label
 from ..ir import registry
 from ..report.reasons import Unsupported
 from . import items as it
-from .translate import State
 
 # ---- stack and locals ---------------------------------------------------------------
 
@@ -32,11 +31,14 @@ def push_null(tx, ins):
 
 
 def copy(tx, ins):
-    tx.push(tx.state.stack[-ins.arg])
+    s = tx.state.stack
+    tx.push(s[-ins.arg] if ins.arg <= len(s) else it.Below())
 
 
 def swap(tx, ins):
     s = tx.state.stack
+    if ins.arg > len(s):
+        return tx.fail("PJ0011", "SWAP below the region's stack")
     s[-1], s[-ins.arg] = s[-ins.arg], s[-1]
 
 
@@ -261,8 +263,8 @@ def for_iter_step(tx, ins, exhausted_pops: int):
     else:
         item = tx.emit("getitem", [iterator.seq, iterator.k])
         advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
-    body = State(dict(tx.state.env), tx.state.stack[:-1] + [advanced, item])
-    done = State(dict(tx.state.env), tx.state.stack[:len(tx.state.stack) - exhausted_pops])
+    body = tx.state.fork(tx.state.stack[:-1] + [advanced, item])
+    done = tx.state.fork(tx.state.stack[:len(tx.state.stack) - exhausted_pops])
     return tx.branch(more, tx.index + 1, body, _target(tx, ins), done)
 
 
@@ -285,8 +287,7 @@ def pop_jump_if(tx, ins, jump_when: bool, test: str = "truth"):
         cond = tx.emit("truth", [v])
     else:
         cond = tx.emit(test, [v, tx.emit("const", [], value=None)])
-    here = State(dict(tx.state.env), list(tx.state.stack))
-    there = State(dict(tx.state.env), list(tx.state.stack))
+    here, there = tx.state.fork(), tx.state.fork()
     t, f = (_target(tx, ins), tx.index + 1) if jump_when else (tx.index + 1, _target(tx, ins))
     ts, fs = (there, here) if jump_when else (here, there)
     return tx.branch(cond, t, ts, f, fs)
@@ -303,8 +304,8 @@ def jump_if_or_pop(tx, ins, jump_when: bool):
     if isinstance(v, Unsupported):
         return v
     cond = tx.emit("truth", [v])
-    keep = State(dict(tx.state.env), tx.state.stack[:-1] + [v])
-    popped = State(dict(tx.state.env), tx.state.stack[:-1])
+    keep = tx.state.fork(tx.state.stack[:-1] + [v])
+    popped = tx.state.fork(tx.state.stack[:-1])
     if jump_when:
         return tx.branch(cond, _target(tx, ins), keep, tx.index + 1, popped)
     return tx.branch(cond, tx.index + 1, popped, _target(tx, ins), keep)

@@ -21,6 +21,7 @@ from ..ir.graph import Graph
 from ..report.reasons import Unsupported
 from . import items as it
 from .cpython import table
+from .decode import STRUCT
 from .translate import FnInfo, State, Translator
 
 # Ops that do no work of their own: a run made only of them is not worth a region.
@@ -69,11 +70,16 @@ def statements(d) -> list[tuple[int, int]]:
         first += 1
     bounds = [i for i in range(first, n) if d.boundary[i]]
     out = []
+    # Exception handlers hold the exception on the stack: their code never
+    # belongs to a region, and starts no statement of one.
+    in_handler = {i for i in bounds if STRUCT in d.kinds[i]}
     pending = None  # a range of labels only belongs to the statement after it
     for k, a in enumerate(bounds):
         b = bounds[k + 1] if k + 1 < len(bounds) else n
         a = pending if pending is not None else a
-        if any(isinstance(x, Instr) for x in d.instrs[a:b]):
+        if a in in_handler:
+            pending = None
+        elif any(isinstance(x, Instr) for x in d.instrs[a:b]):
             out.append((a, b))
             pending = None
         else:

@@ -39,8 +39,23 @@ class FnInfo:
 
 @dataclass
 class State:
+    """The symbolic frame: locals, operand stack, and the locals assigned on only
+    some of the paths that reach here (Note [maybe-unbound locals])."""
+
     env: dict
     stack: list
+    dropped: frozenset = frozenset()
+
+    def fork(self, stack=None) -> "State":
+        return State(dict(self.env), list(self.stack if stack is None else stack), self.dropped)
+
+
+# Note [maybe-unbound locals]
+#   A local assigned on some paths into a join but not others has no value
+#   after the join unless it was bound before the region (then the region's
+#   live-in stands for it on the other paths).  Such a local is "dropped": it is
+#   fine as long as nothing reads it, but an exit where it is live cannot say
+#   what CPython's frame would hold, so translation fails there (PJ0005).
 
 
 @dataclass
@@ -138,9 +153,13 @@ class Translator:
         block = self.graph.new_block()
         env, fixed_names, param_names = {}, {}, []
         defined = self.fn.d.defined[self.start] if self.depth == 0 else frozenset()
+        dropped = set()
+        for p in preds:
+            dropped |= p.state.dropped
         for name in sorted(names):
             if any(name not in p.state.env for p in preds) and name not in defined:
-                continue  # maybe unbound here: see Note [maybe-unbound locals]
+                dropped.add(name)  # see Note [maybe-unbound locals]
+                continue
             vals = [p.state.env[name] if name in p.state.env else self.live_in(name) for p in preds]
             if all(v is vals[0] for v in vals):
                 env[name] = vals[0]
@@ -167,7 +186,7 @@ class Translator:
         for p in preds:
             p.target[0] = block
             p.target[1] = self._edge_args(sig, p.state)
-        return block, State(env, stack)
+        return block, State(env, stack, frozenset(dropped - set(env)))
 
     def _loop_header(self, idx: int, preds: list[_Pending], created: dict):
         """A block entered by a back edge: every local the loop assigns is a parameter."""
@@ -198,8 +217,8 @@ class Translator:
         sig = (param_names, stack_params)
         created[idx] = (block, sig)
         preds[0].target[0] = block
-        preds[0].target[1] = self._edge_args(sig, State(env, entry.stack))
-        return block, State(new_env, stack)
+        preds[0].target[1] = self._edge_args(sig, State(env, entry.stack, entry.dropped))
+        return block, State(new_env, stack, entry.dropped)
 
     def _edge_args(self, sig, state: State) -> list[Value]:
         names, stack_params = sig
@@ -237,18 +256,21 @@ class Translator:
             err = self.jump_to(end, self.state)
             if err is not None:
                 return self._stamp(err, end - 1)
-        self._flush_edges(pending, created)
-        return None
+        return self._flush_edges(pending, created)
 
-    def _flush_edges(self, pending, created):
-        for target_idx, state, slot in self._edges:
-            if True:
-                if target_idx in created:
-                    block, sig = created[target_idx]
-                    slot[0], slot[1] = block, self._edge_args(sig, state)
-                else:
-                    pending.setdefault(target_idx, []).append(_Pending(self.block, slot, state))
-        self._edges = []
+    def _flush_edges(self, pending, created) -> Unsupported | None:
+        edges, self._edges = self._edges, []
+        for target_idx, state, slot in edges:
+            if target_idx not in created:
+                pending.setdefault(target_idx, []).append(_Pending(self.block, slot, state))
+                continue
+            block, sig = created[target_idx]
+            missing = [n for n in sig[0] if n not in state.env]
+            if missing:
+                return self._fail("PJ0005", f"local {missing[0]!r} is assigned on only some paths "
+                                            "through the loop", target_idx)
+            slot[0], slot[1] = block, self._edge_args(sig, state)
+        return None
 
     # ---- API for handlers -------------------------------------------------------------
 
@@ -268,11 +290,13 @@ class Translator:
         self.state.stack.append(item)
 
     def pop(self):
-        return self.state.stack.pop()
+        return self.state.stack.pop() if self.state.stack else it.Below()
 
     def popn(self, n: int) -> list:
         if n == 0:
             return []
+        if n > len(self.state.stack):
+            return [it.Below()] * n
         out = self.state.stack[-n:]
         del self.state.stack[-n:]
         return out
@@ -401,7 +425,7 @@ class Translator:
         goes through a new block that ends in an exit."""
         if self.start <= target_idx < self.end:
             slot = [None, []]
-            self._edges.append((target_idx, State(dict(state.env), list(state.stack)), slot))
+            self._edges.append((target_idx, state.fork(), slot))
             return slot
         if self.parent is not None:
             return self.fail("PJ0011", "jump out of an inlined function")
@@ -432,7 +456,7 @@ class Translator:
             if name in state.env:
                 names.append(name)
                 values.append(state.env[name])
-            elif name in live:
+            elif name in live and name in state.dropped:
                 return self._fail("PJ0005", f"local {name!r} is assigned on only some paths", target_idx)
         base = len(d.kinds[self.start])
         if len(state.stack) < base or not all(isinstance(x, it.Below) for x in state.stack[:base]):

@@ -46,7 +46,8 @@ def _v(v: Value) -> str:
     return f"%{v.id}"
 
 
-def _def(v: Value) -> str:
+def value_text(v: Value) -> str:
+    """A value as its definition prints: ``%4 total:int``."""
     hint = f" {name_text(v.hint)}" if v.hint is not None else ""
     t = f":{v.type}" if v.type is not None else ""
     return f"%{v.id}{hint}{t}"
@@ -98,7 +99,7 @@ def _node(n) -> str:
         text += f" !{n.exit}"
     if not n.outputs:
         return text
-    return ", ".join(_def(o) for o in n.outputs) + " = " + text
+    return ", ".join(value_text(o) for o in n.outputs) + " = " + text
 
 
 def _term(t) -> str:
@@ -139,7 +140,7 @@ def print_graph(g: Graph) -> str:
     """
     lines = [_header(g)]
     for b in g.blocks:
-        lines.append(f"^{b.id}(" + ", ".join(_def(p) for p in b.params) + "):")
+        lines.append(f"^{b.id}(" + ", ".join(value_text(p) for p in b.params) + "):")
         lines += [f"  {_node(n)}" for n in b.nodes]
         lines.append(f"  {_term(b.term)}")
     lines.append("exits:")

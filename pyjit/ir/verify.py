@@ -20,6 +20,7 @@ import numpy as np
 
 from . import registry
 from .graph import Block, Graph, Value
+from .printer import value_text
 from .registry import TypeRuleError
 from .types import BOOL, NpScalar, unify
 
@@ -48,6 +49,10 @@ def verify(graph: Graph, *, typed: bool = False) -> None:
     _Verifier(graph, typed).run()
 
 
+def _vals(values) -> str:
+    return "(" + ", ".join(value_text(v) for v in values) + ")"
+
+
 def _where(i: int, block: Block) -> str:
     if i < 0:
         return f"the parameters of ^{block.id}"
@@ -73,8 +78,8 @@ class _Verifier:
         self.check_blocks()
         inputs = [li.value for li in g.inputs]
         if inputs != g.entry.params:
-            self.fail(f"entry block ^{g.entry.id} parameters {g.entry.params} are not the "
-                      f"live-in values {inputs} ({', '.join(li.name for li in g.inputs)})")
+            self.fail(f"entry block ^{g.entry.id} parameters {_vals(g.entry.params)} are not "
+                      f"the live-in values {_vals(inputs)}")
         self.collect_defs()
         self.dom = _dominators(g)
         for b in g.blocks:
@@ -84,7 +89,7 @@ class _Verifier:
         for k, e in enumerate(g.exits):
             for v in e.all_values():
                 if v not in self.defs:
-                    self.fail(f"exit {k} ({e.kind}) uses {v}, which is never defined")
+                    self.fail(f"exit {k} ({e.kind}) uses {value_text(v)}, which is never defined")
             if len(e.names) != len(e.values):
                 self.fail(f"exit {k} names {len(e.names)} locals but has {len(e.values)} values")
 
@@ -103,13 +108,13 @@ class _Verifier:
         def define(v: Value, b: Block, i: int) -> None:
             where = f"a parameter of ^{b.id}" if i < 0 else f"node {i} ({b.nodes[i].op}) of ^{b.id}"
             if v in self.defs:
-                self.fail(f"{v} is defined twice: as {ids[v.id]} and as {where}")
+                self.fail(f"{value_text(v)} is defined twice: as {ids[v.id]} and as {where}")
             if v.id in ids:
                 self.fail(f"two values are numbered %{v.id}: {ids[v.id]} and {where}")
             self.defs[v] = (b, i)
             ids[v.id] = where
             if self.typed and v.type is None:
-                self.fail(f"%{v.id}, {where}, has no type")
+                self.fail(f"{value_text(v)}, {where}, has no type")
 
         for b in self.g.blocks:
             for p in b.params:
@@ -124,15 +129,15 @@ class _Verifier:
         if v is None:
             self.fail(f"{what} in ^{b.id} is missing")
         if v not in self.defs:
-            self.fail(f"{what} in {_where(i, b)} uses {v}, which is never defined")
+            self.fail(f"{what} in {_where(i, b)} uses {value_text(v)}, which is never defined")
         db, di = self.defs[v]
         if db is b:
             if di >= i:
-                self.fail(f"{what} in {_where(i, b)} uses {v} before its definition "
+                self.fail(f"{what} in {_where(i, b)} uses {value_text(v)} before its definition "
                           f"({_where(di, db)})")
         elif b in self.dom and db not in self.dom[b]:
             # Unreachable blocks (not in self.dom) are exempt, as in LLVM.
-            self.fail(f"{what} in {_where(i, b)} uses {v}, defined in ^{db.id}, which does not "
+            self.fail(f"{what} in {_where(i, b)} uses {value_text(v)}, defined in ^{db.id}, which does not "
                       f"dominate ^{b.id}")
 
     def check_exit_index(self, k, what: str) -> None:
@@ -170,7 +175,7 @@ class _Verifier:
             self.fail(f"^{b.id} node {i}: {n.op} rejects its input types "
                       f"{[v.type for v in n.inputs]}: {exc}")
         if n.out.type != expected:
-            self.fail(f"^{b.id} node {i}: {n.out} = {n.op} should have type {expected}")
+            self.fail(f"^{b.id} node {i}: {value_text(n.out)} = {n.op} should have type {expected}")
 
     def check_term(self, b: Block) -> None:
         t = b.term
@@ -192,7 +197,7 @@ class _Verifier:
                 self.fail(f"^{b.id}: cbr has no condition")
             self.check_use(t.cond, b, end, "cbr condition")
             if self.typed and t.cond.type not in _CONDITION_TYPES:
-                self.fail(f"^{b.id}: cbr condition {t.cond} is not a bool")
+                self.fail(f"^{b.id}: cbr condition {value_text(t.cond)} is not a bool")
         elif t.cond is not None:
             self.fail(f"^{b.id}: br has a condition")
         for target, args in t.targets:
@@ -204,7 +209,7 @@ class _Verifier:
             for a, p in zip(args, target.params):
                 self.check_use(a, b, end, f"{t.kind} argument")
                 if self.typed and unify(p.type, a.type) != p.type:
-                    self.fail(f"^{b.id}: {t.kind} passes {a} to ^{target.id} parameter {p}")
+                    self.fail(f"^{b.id}: {t.kind} passes {value_text(a)} to ^{target.id} parameter {value_text(p)}")
 
 
 def _dominators(g: Graph) -> dict[Block, set[Block]]:
@@ -239,14 +244,15 @@ def reverse_postorder(g: Graph) -> list[Block]:
     blocks = set(g.blocks)
     seen: set[Block] = set()
     post: list[Block] = []
-    stack = [(g.entry, iter(g.entry.successors))]
+    # Successors are pushed last-first so that the first comes first in the result.
+    stack = [(g.entry, reversed(g.entry.successors))]
     seen.add(g.entry)
     while stack:
         block, succs = stack[-1]
         for s in succs:
             if s not in seen and s in blocks:
                 seen.add(s)
-                stack.append((s, iter(s.successors)))
+                stack.append((s, reversed(s.successors)))
                 break
         else:
             post.append(block)
