@@ -95,6 +95,12 @@ def explain(fn, *args, **kwargs):
     from .runtime.dispatcher import RegionDispatcher
 
     jitted = fn if getattr(fn, "__pyjit__", None) is not None else jit(fn)
+    if getattr(jitted, "__pyjit__", None) is None:  # JIT off, or no table for this CPython
+        t0 = time.perf_counter()
+        result = jitted(*args, **kwargs)
+        why = "pyjit is disabled" if config.disabled() else \
+            f"no bytecode table for CPython {table.VERSION_TEXT}"
+        return Report.unsupported(fn, why, time.perf_counter() - t0, result)
     analysis = jitted.__pyjit__
     before = _snapshot(analysis)
     RegionDispatcher.timing = True

@@ -139,6 +139,12 @@ def _build(s: _Search, run):
     err = tx.run(State({}, base), entry)
     if err is not None:
         return err
+    for sa, sb in s.statements:
+        if a < sa < b and not tx.visited.intersection(range(sa, sb)):
+            # Only reachable from outside the run (the code after an eager loop):
+            # it starts a run of its own.
+            return Unsupported("PJ0011", "statement unreachable from the region's entry",
+                               index=sa, cut=True)
     s.built[run] = (graph, tx.guards)
     return s.built[run]
 

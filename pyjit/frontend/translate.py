@@ -86,6 +86,7 @@ class Translator:
     guards: list = field(default_factory=list)     # (dict, name, object) an inlined callee read
     index: int = 0
     terminated: bool = False
+    visited: set = field(default_factory=set)     # instruction indexes translated
 
     # ---- the driver -------------------------------------------------------------------
 
@@ -232,6 +233,7 @@ class Translator:
     def _exec(self, idx, end, pending, created):
         d = self.fn.d
         self.terminated = False
+        self.visited.update(range(idx, end))
         for i in range(idx, end):
             ins = d.instrs[i]
             if d.boundary[i] and self.depth == 0:
@@ -461,6 +463,12 @@ class Translator:
         base = len(d.kinds[self.start])
         if len(state.stack) < base or not all(isinstance(x, it.Below) for x in state.stack[:base]):
             u = self._fail("PJ0011", "control leaves an enclosing Python loop", target_idx)
+            u.structural = True
+            return u
+        if kind != "resume" and any(isinstance(x, (it.RangeIter, it.SeqIter)) for x in state.stack[base:]):
+            # The loop this iterator drives is not in the region: keep its header in
+            # CPython too, so the whole loop stays a Python loop.
+            u = self._fail("PJ0015", "loop header of a loop that is not compiled whole", self.index)
             u.structural = True
             return u
         stack = []

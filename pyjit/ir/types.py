@@ -257,15 +257,67 @@ def scalar_dtype(t: Type) -> np.dtype | None:
     return None
 
 
+class UnionT(Type):
+    """A scalar that is one of a few types with the same machine representation.
+
+    ``s = 0.0; for ...: s += a[i]`` leaves ``s`` a Python ``float`` if the loop
+    never ran and an ``np.float64`` otherwise: CPython's result type depends on
+    the trip count.  The value is a double either way, so the join is the type
+    ``float|f64``; the backends carry which of the two it is beside the value and
+    box it to exactly that type.
+    """
+
+    __slots__ = ("members",)
+
+    def __init__(self, members):
+        object.__setattr__(self, "members", frozenset(members))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("UnionT is immutable")
+
+    def __eq__(self, other):
+        return isinstance(other, UnionT) and other.members == self.members
+
+    def __hash__(self):
+        return hash(("union", self.members))
+
+    def __str__(self) -> str:
+        return "|".join(sorted(str(m) for m in self.members))
+
+
+# Scalars that share a machine representation and may join into a UnionT.
+_REPR = {"int": "i64", "float": "f64", "bool": "b1", "complex": "c128"}
+
+
+def representation(t: Type) -> str | None:
+    if isinstance(t, PyScalar):
+        return _REPR[t.name]
+    if isinstance(t, NpScalar):
+        return dtype_name(t.dtype)
+    return None
+
+
+def members(t: Type) -> tuple:
+    """The concrete types a value of type ``t`` may have."""
+    return tuple(sorted(t.members, key=str)) if isinstance(t, UnionT) else (t,)
+
+
 def unify(a: Type, b: Type) -> Type | None:
     """The type of a value that may come from either side of a join, or None.
 
-    Types only unify when they are equal, except array layouts, which widen to
-    ``A``: a loop-carried value must have one exact type, or CPython's result
-    type would depend on the trip count.
+    Equal types unify to themselves; array layouts widen to ``A``; scalars of
+    the same machine representation (``float`` and ``f64``, ``int`` and ``i64``)
+    make a ``UnionT``.  Anything else does not unify: CPython's result type
+    would depend on the path taken in a way no single representation can carry.
     """
     if a == b:
         return a
+    if isinstance(a, UnionT) or isinstance(b, UnionT) or (is_scalar(a) and is_scalar(b)):
+        ms = set(members(a)) | set(members(b))
+        reprs = {representation(m) for m in ms}
+        if len(reprs) == 1 and None not in reprs:
+            return UnionT(ms)
+        return None
     if isinstance(a, Array) and isinstance(b, Array) and a.dtype == b.dtype and a.ndim == b.ndim:
         return a.with_(layout="A")
     if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.items) == len(b.items):

@@ -54,11 +54,12 @@ def _vals(values) -> str:
 
 
 def _where(i: int, block: Block) -> str:
+    """Where position ``i`` of a block is, for messages: ``^2 node 0 (add)``."""
     if i < 0:
         return f"the parameters of ^{block.id}"
     if i >= len(block.nodes):
         return f"the terminator of ^{block.id}"
-    return f"^{block.id} node {i}"
+    return f"^{block.id} node {i} ({block.nodes[i].op})"
 
 
 class _Verifier:
@@ -106,7 +107,7 @@ class _Verifier:
         ids: dict[int, str] = {}
 
         def define(v: Value, b: Block, i: int) -> None:
-            where = f"a parameter of ^{b.id}" if i < 0 else f"node {i} ({b.nodes[i].op}) of ^{b.id}"
+            where = f"a parameter of ^{b.id}" if i < 0 else _where(i, b)
             if v in self.defs:
                 self.fail(f"{value_text(v)} is defined twice: as {ids[v.id]} and as {where}")
             if v.id in ids:
@@ -121,23 +122,25 @@ class _Verifier:
                 define(p, b, -1)
             for i, n in enumerate(b.nodes):
                 if len(n.outputs) != 1:
-                    self.fail(f"^{b.id} node {i} ({n.op}) has {len(n.outputs)} outputs; ops have one")
+                    self.fail(f"{_where(i, b)} has {len(n.outputs)} outputs; ops have one")
                 define(n.out, b, i)
 
-    def check_use(self, v: Value, b: Block, i: int, what: str) -> None:
+    def check_use(self, v: Value, b: Block, i: int, via: str = "") -> None:
         """``v`` is used in ``b`` before node ``i`` (``len(b.nodes)``: by the terminator)."""
+        user = f"{_where(i, b)}{via}"
         if v is None:
-            self.fail(f"{what} in ^{b.id} is missing")
+            self.fail(f"{user} uses a missing value (None)")
         if v not in self.defs:
-            self.fail(f"{what} in {_where(i, b)} uses {value_text(v)}, which is never defined")
+            self.fail(f"{user} uses {value_text(v)}, which is never defined")
         db, di = self.defs[v]
         if db is b:
-            if di >= i:
-                self.fail(f"{what} in {_where(i, b)} uses {value_text(v)} before its definition "
-                          f"({_where(di, db)})")
+            if di == i:
+                self.fail(f"{user} uses its own result {value_text(v)}")
+            if di > i:
+                self.fail(f"{user} uses {value_text(v)} before its definition at {_where(di, db)}")
         elif b in self.dom and db not in self.dom[b]:
             # Unreachable blocks (not in self.dom) are exempt, as in LLVM.
-            self.fail(f"{what} in {_where(i, b)} uses {value_text(v)}, defined in ^{db.id}, which does not "
+            self.fail(f"{user} uses {value_text(v)}, defined in ^{db.id}, which does not "
                       f"dominate ^{b.id}")
 
     def check_exit_index(self, k, what: str) -> None:
@@ -145,71 +148,74 @@ class _Verifier:
             self.fail(f"{what}: exit {k} does not exist (the graph has {len(self.g.exits)} exits)")
 
     def check_node(self, b: Block, i: int, n) -> None:
-        what = f"node {n.op}"
+        where = _where(i, b)
         for v in n.inputs:
-            self.check_use(v, b, i, what)
+            self.check_use(v, b, i)
         if n.exit is not None:
-            self.check_exit_index(n.exit, f"^{b.id} node {i} ({n.op})")
+            self.check_exit_index(n.exit, where)
+            # The exit's state is read when the node raises: it must exist before the node.
             for v in self.g.exits[n.exit].all_values():
-                self.check_use(v, b, i, f"exit {n.exit} of {what}")
+                self.check_use(v, b, i, f", through exit {n.exit},")
         if n.op in FRONTEND_OPS:
             if self.typed:
-                self.fail(f"^{b.id} node {i}: untyped frontend op {n.op} in a typed graph")
+                self.fail(f"{where}: untyped frontend op in a typed graph")
             return
         op = registry.OPS.get(n.op)
         if op is None:
-            self.fail(f"^{b.id} node {i}: unknown op {n.op!r}")
+            self.fail(f"{where}: unknown op {n.op!r}")
         if not op.varargs and len(n.inputs) != len(op.args):
-            self.fail(f"^{b.id} node {i}: {n.op} takes {len(op.args)} inputs "
-                      f"{op.args}, not {len(n.inputs)}")
+            self.fail(f"{where}: {n.op} takes {len(op.args)} inputs {op.args}, "
+                      f"not {len(n.inputs)}")
         unknown = set(n.attrs) - set(op.attrs)
         if unknown:
-            self.fail(f"^{b.id} node {i}: {n.op} has no attribute {sorted(unknown)[0]!r}")
+            self.fail(f"{where}: {n.op} has no attribute {sorted(unknown)[0]!r}")
         if self.typed:
-            self.check_type(b, i, n, op)
+            self.check_type(where, n, op)
 
-    def check_type(self, b: Block, i: int, n, op) -> None:
+    def check_type(self, where: str, n, op) -> None:
+        types = [v.type for v in n.inputs]
         try:
-            expected = op.infer([v.type for v in n.inputs], {**op.attrs, **n.attrs})
+            expected = op.infer(types, {**op.attrs, **n.attrs})
         except TypeRuleError as exc:
-            self.fail(f"^{b.id} node {i}: {n.op} rejects its input types "
-                      f"{[v.type for v in n.inputs]}: {exc}")
+            self.fail(f"{where} rejects its input types ({', '.join(map(str, types))}): {exc}")
         if n.out.type != expected:
-            self.fail(f"^{b.id} node {i}: {value_text(n.out)} = {n.op} should have type {expected}")
+            self.fail(f"{where}: {value_text(n.out)} should have type {expected}")
 
     def check_term(self, b: Block) -> None:
         t = b.term
         end = len(b.nodes)
+        where = _where(end, b)
         if t.kind == "exit":
             if t.targets or t.cond is not None:
-                self.fail(f"^{b.id}: an exit terminator has no targets or condition")
-            self.check_exit_index(t.exit, f"^{b.id}")
+                self.fail(f"{where}: an exit has no targets or condition")
+            self.check_exit_index(t.exit, where)
             for v in self.g.exits[t.exit].all_values():
-                self.check_use(v, b, end, f"exit {t.exit}")
+                self.check_use(v, b, end, f" (exit {t.exit})")
             return
         if t.kind not in ("br", "cbr"):
-            self.fail(f"^{b.id}: unknown terminator {t.kind!r}")
+            self.fail(f"{where}: unknown terminator {t.kind!r}")
         count = 1 if t.kind == "br" else 2
         if len(t.targets) != count:
-            self.fail(f"^{b.id}: {t.kind} needs {count} targets, has {len(t.targets)}")
+            self.fail(f"{where}: {t.kind} needs {count} targets, has {len(t.targets)}")
         if t.kind == "cbr":
             if t.cond is None:
-                self.fail(f"^{b.id}: cbr has no condition")
-            self.check_use(t.cond, b, end, "cbr condition")
+                self.fail(f"{where}: cbr has no condition")
+            self.check_use(t.cond, b, end, " (cbr condition)")
             if self.typed and t.cond.type not in _CONDITION_TYPES:
-                self.fail(f"^{b.id}: cbr condition {value_text(t.cond)} is not a bool")
+                self.fail(f"{where}: cbr condition {value_text(t.cond)} is not a bool")
         elif t.cond is not None:
-            self.fail(f"^{b.id}: br has a condition")
+            self.fail(f"{where}: br has a condition")
         for target, args in t.targets:
             if target not in self.g.blocks:
-                self.fail(f"^{b.id}: {t.kind} to ^{target.id}, which is not a block of the graph")
+                self.fail(f"{where}: {t.kind} to ^{target.id}, which is not a block of the graph")
             if len(args) != len(target.params):
-                self.fail(f"^{b.id}: {t.kind} passes {len(args)} arguments to ^{target.id}, "
+                self.fail(f"{where}: {t.kind} passes {len(args)} arguments to ^{target.id}, "
                           f"which has {len(target.params)} parameters")
             for a, p in zip(args, target.params):
-                self.check_use(a, b, end, f"{t.kind} argument")
+                self.check_use(a, b, end, f" ({t.kind} argument)")
                 if self.typed and unify(p.type, a.type) != p.type:
-                    self.fail(f"^{b.id}: {t.kind} passes {value_text(a)} to ^{target.id} parameter {value_text(p)}")
+                    self.fail(f"{where}: {t.kind} passes {value_text(a)} to ^{target.id} "
+                              f"parameter {value_text(p)}")
 
 
 def _dominators(g: Graph) -> dict[Block, set[Block]]:

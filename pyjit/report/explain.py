@@ -88,6 +88,13 @@ class Report:
         skipped = str(analysis.skipped) if analysis.skipped is not None else None
         return cls(analysis.fn.__qualname__, regions, breaks, coverage, skipped, result, error)
 
+    @classmethod
+    def unsupported(cls, fn, why: str, total_seconds: float, result):
+        """The report of a function that ran without the JIT at all."""
+        coverage = {"bytecode": 0.0, "runtime": 0.0, "seconds_total": total_seconds,
+                    "seconds_compiled": 0.0}
+        return cls(fn.__qualname__, [], [], coverage, skipped=why, result=result)
+
     def __str__(self) -> str:
         lines = [f"pyjit report for {self.function}"]
         if self.skipped:

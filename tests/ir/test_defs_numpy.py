@@ -75,6 +75,8 @@ class Sample:
 
     def __init__(self, label, make):
         self.label, self.make = label, make
+        value = make()
+        self.shape = value.shape if isinstance(value, np.ndarray) else None
 
     def __repr__(self):
         return self.label
@@ -144,21 +146,15 @@ def pool(op, name):
     return MODULE_POOLS.get(module, {}).get(name) or ARG_POOLS.get(name) or VALUES
 
 
-def shape_of(sample):
-    value = sample.make()
-    return value.shape if isinstance(value, np.ndarray) else None
-
-
 def pick(rng, candidates, first):
     """Mostly an operand of the first's shape, so that broadcasting succeeds often."""
-    shape = shape_of(first)
     r = rng.random()
-    if shape is not None and r < 0.5:
-        same = [c for c in candidates if shape_of(c) == shape]
+    if first.shape is not None and r < 0.5:
+        same = [c for c in candidates if c.shape == first.shape]
         if same:
             return rng.choice(same)
     if r < 0.7:
-        scalars = [c for c in candidates if shape_of(c) is None]
+        scalars = [c for c in candidates if c.shape is None]
         if scalars:
             return rng.choice(scalars)
     return rng.choice(candidates)
@@ -328,7 +324,7 @@ def test_lookup():
     assert registry.op_for_attribute("array", "T") is registry.get("attr.T")
     # np.sum(a, axis, dtype, out, keepdims): numpy's positional order.
     assert registry.get("np.sum").bind(3, ()) == ([0], {"axis": 1, "dtype": 2})
-    assert registry.get("np.min").bind(2, ("keepdims",)) == ([0], {"axis": 1, "keepdims": 2})
+    assert registry.get("np.min").bind(3, ("keepdims",)) == ([0], {"axis": 1, "keepdims": 2})
 
 
 # --- inputs no rule may reject ---------------------------------------------------

@@ -12,7 +12,8 @@ import pytest
 
 from pyjit.ir import registry
 from pyjit.ir.infer import infer
-from pyjit.ir.parser import graphs_equal, parse
+from pyjit.ir.compare import graphs_equal
+from pyjit.ir.parser import parse
 from pyjit.ir.printer import print_graph
 from pyjit.ir.types import (BOOL, FLOAT, INT, NONE, Array, Const, NpScalar, TupleT)
 from pyjit.ir.verify import verify

@@ -7,8 +7,8 @@ from hypothesis import given, strategies as st
 
 from pyjit.ir import Exit, Graph, Node, StackItem
 from pyjit.ir.clone import clone
-from pyjit.ir.parser import (ParseError, Unresolved, graphs_equal, parse, parse_type,
-                             parse_value, resolve, same_object)
+from pyjit.ir.compare import graphs_equal, same_object
+from pyjit.ir.parser import ParseError, Unresolved, parse, parse_type, parse_value, resolve
 from pyjit.ir.printer import attr_text, print_graph
 from pyjit.ir.types import (BOOL, COMPLEX, ELLIPSIS, FLOAT, INT, NONE, NUMERIC_DTYPES, SLICE,
                             Array, Const, NpScalar, Opaque, TupleT)

@@ -70,7 +70,7 @@ exits:
         verify(g, typed=True)
     for v in [*g.entry.params, *(n.out for n in g.entry.nodes)]:
         v.type = INT
-    with pytest.raises(VerifyError, match="untyped frontend op getattr in a typed graph"):
+    with pytest.raises(VerifyError, match=r"\^0 node 0 \(getattr\): untyped frontend op"):
         verify(g, typed=True)
 
 
@@ -87,11 +87,11 @@ def _broken(text, old, new):
     (LOOP, "^0(%0 n:int, %1 t:(int, float)):", "^0(%1 t:(int, float), %0 n:int):",
      r"entry block \^0 parameters .* are not the live-in values"),
     (LOOP, "  %7:int = range_item %2, %3, %5", "  %7:int = range_item %2, %3, %9",
-     r"node range_item in \^2 node 0 uses %9, which is never defined"),
+     r"\^2 node 0 \(range_item\) uses %9, which is never defined"),
     (LOOP, "  %6:bool = truth %5", "  %6:bool = truth %7",
-     r"node truth in \^1 node 0 uses %7:int, defined in \^2, which does not dominate \^1"),
+     r"\^1 node 0 \(truth\) uses %7:int, defined in \^2, which does not dominate \^1"),
     (LOOP, "  %4:int = range_len %2, %0, %3 !1", "  %4:int = range_len %2, %0, %4 !1",
-     r"uses %4:int before its definition \(\^0 node 2\)"),
+     r"\^0 node 2 \(range_len\) uses its own result %4:int"),
     (LOOP, "  cbr %6, ^2(), ^3()", "  <no terminator>", r"\^1 has no terminator"),
     (LOOP, "  br ^1(%7)", "  br ^1(%7, %7)", r"\^2: br passes 2 arguments to \^1, which has 1"),
     (LOOP, "  br ^1(%7)", "  br ^1()", r"\^2: br passes 0 arguments"),
@@ -100,7 +100,8 @@ def _broken(text, old, new):
     (LOOP, "  exit 0\n", "  exit 2\n", r"\^3: exit 2 does not exist \(the graph has 2 exits\)"),
     (LOOP, "%8:float = tuple_get %1 {index=1} !1", "%8:float = tuple_get %1 {index=1} !5",
      r"\^2 node 1 \(tuple_get\): exit 5 does not exist"),
-    (LOOP, "  0 end k=%5", "  0 end k=%99", "exit 0 .* uses %99, which is never defined"),
+    (LOOP, "  0 end k=%5", "  0 end k=%99",
+     r"the terminator of \^3 \(exit 0\) uses %99, which is never defined"),
     (LOOP, "  %7:int = range_item", "  %7:int = frobnicate", r"unknown op 'frobnicate'"),
     (LOOP, "  %7:int = range_item %2, %3, %5", "  %7:int = range_item %2, %3",
      r"range_item takes 3 inputs \('start', 'step', 'k'\), not 2"),
@@ -109,7 +110,7 @@ def _broken(text, old, new):
      r"uses %2:int, defined in \^1, which does not dominate \^3"),
     (DIAMOND, "^2():\n  %3:int = const {value=2}\n  br ^3(%3)",
      "^2():\n  %3:int = const {value=2}\n  br ^3(%2)",
-     r"br argument in the terminator of \^2 uses %2:int, defined in \^1"),
+     r"the terminator of \^2 \(br argument\) uses %2:int, defined in \^1"),
 ])
 def test_broken_graphs(text, old, new, message):
     g = _broken(text, old, new)
@@ -121,7 +122,8 @@ def test_same_value_defined_twice():
     g = parse(DIAMOND)
     v = g.blocks[1].nodes[0].out
     g.blocks[2].nodes[0].outputs = [v]
-    with pytest.raises(VerifyError, match=r"%2:int is defined twice: as node 0 \(const\) of \^1"):
+    with pytest.raises(VerifyError, match=r"%2:int is defined twice: as \^1 node 0 \(const\) "
+                                          r"and as \^2 node 0"):
         verify(g)
 
 
@@ -129,7 +131,7 @@ def test_two_values_with_one_id():
     g = parse(LOOP)
     g.blocks[2].nodes[0].out.id = 5
     with pytest.raises(VerifyError, match=r"two values are numbered %5: a parameter of \^1 and "
-                                          r"node 0 \(range_item\) of \^2"):
+                                          r"\^2 node 0 \(range_item\)"):
         verify(g)
 
 
@@ -139,13 +141,14 @@ def test_node_exit_values_must_dominate_the_node():
     g.entry.nodes[2].exit = None
     # The exit a node may take holds the state before the node, never its own result.
     g.exits[1].values = [body.nodes[1].out]
-    with pytest.raises(VerifyError, match=r"exit 1 of node tuple_get in \^2 node 1 uses "
-                                          r"%8:float before its definition \(\^2 node 1\)"):
+    with pytest.raises(VerifyError, match=r"\^2 node 1 \(tuple_get\), through exit 1, uses "
+                                          r"its own result %8:float"):
         verify(g)
     g.exits[1].values = [body.nodes[0].out]
     verify(g)
     body.nodes.reverse()
-    with pytest.raises(VerifyError, match=r"exit 1 of node tuple_get in \^2 node 0 uses %7:int"):
+    with pytest.raises(VerifyError, match=r"\^2 node 0 \(tuple_get\), through exit 1, uses %7:int "
+                                          r"before its definition at \^2 node 1 \(range_item\)"):
         verify(g)
 
 
@@ -173,15 +176,17 @@ def test_unreachable_blocks_are_exempt_from_dominance():
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda g: setattr(g.blocks[1].params[0], "type", None), r"%5 k, a parameter of \^1, has no type"),
+    (lambda g: setattr(g.blocks[1].params[0], "type", None),
+     r"%5 k, a parameter of \^1, has no type"),
     (lambda g: setattr(g.entry.nodes[2], "outputs", [Value(4, FLOAT)]),
-     r"\^0 node 2: %4:float = range_len should have type int"),
+     r"\^0 node 2 \(range_len\): %4:float should have type int"),
     (lambda g: setattr(g.entry.params[1], "type", INT),
-     r"tuple_get rejects its input types \[int\]: cannot take item 1 of int"),
+     r"\^2 node 1 \(tuple_get\) rejects its input types \(int\): "
+     r"cannot take item 1 of int"),
     (lambda g: setattr(g.blocks[1].params[0], "type", FLOAT),
      r"\^0: br passes %2:int to \^1 parameter %5 k:float"),
     (lambda g: setattr(g.blocks[1].nodes[0].out, "type", INT),
-     r"truth should have type bool"),
+     r"\^1 node 0 \(truth\): %6:int should have type bool"),
 ])
 def test_typed_checks(mutate, message):
     g = parse(LOOP)

@@ -57,6 +57,14 @@ def shape_example(t: Type):
     raise TypeRuleError(f"shape of type {t}")
 
 
+def _not_py_int(t: Type) -> Type:
+    """Reject a Python int where it would give the result its dtype: that dtype
+    depends on the value (``np.copy(2**63)`` is a uint64 array)."""
+    if t == INT:
+        raise TypeRuleError("a Python int as the array operand")
+    return t
+
+
 def _present(*types: Type) -> list:
     """The inputs given: an omitted optional input has type None."""
     return [t for t in types if t != NONE]
@@ -160,10 +168,10 @@ def _declare_like(fn, args: tuple, attrs: dict, *, name=None, callables=None, me
     name = name or f"np.{fn.__name__}"
 
     def impl(*inputs, **params):
-        require_int64(*inputs)
         return fn(*inputs, **params)
 
     def rule(*types, **params):
+        _not_py_int(types[0])
         params = {**attrs, **params}
         if dtype_required and params["dtype"] is None:
             raise TypeRuleError(f"{name}() needs a dtype")
@@ -230,7 +238,7 @@ def reshape(a, shape, *, order="C"):
 @reshape.type_rule
 def _(a, shape, *, order="C"):
     dims = shape_example(shape)
-    return _array_type(by_example(lambda x: np.reshape(x, dims, order=order), a),
+    return _array_type(by_example(lambda x: np.reshape(x, dims, order=order), _not_py_int(a)),
                        reshaped_layout(a, order))
 
 
@@ -244,7 +252,7 @@ def ravel(a, *, order="C"):
 
 @ravel.type_rule
 def _(a, *, order="C"):
-    return _array_type(by_example(np.ravel, a, order=order), "C")
+    return _array_type(by_example(np.ravel, _not_py_int(a), order=order), "C")
 
 
 @defop("array.flatten", args=("a",), attrs={"order": "C"}, methods=[("array", "flatten")])

@@ -3,9 +3,9 @@
 
 Result dtype and ndim come from numpy on examples (1-d . 1-d is a numpy
 scalar, 2-d @ 1-d a 1-d array, 2-d @ 2-d a 2-d array).  numpy allocates a
-product C-contiguous; only ``np.dot`` with a scalar operand is an elementwise
-multiply, which keeps the array's memory order.  Mismatched inner dimensions
-raise ValueError at run time, so every op here may raise.
+product C-contiguous, even ``np.dot`` of a Fortran array and a scalar.
+Mismatched inner dimensions raise ValueError at run time, so every op here
+may raise.
 
     >>> from pyjit.ir.registry import get
     >>> m, v = Array(np.dtype("f8"), 2), Array(np.dtype("f8"), 1)
@@ -25,8 +25,7 @@ from .ufuncs import elementwise_type, require_int64
 def product_type(fn, a: Type, b: Type) -> Type:
     """The type of ``fn(a, b)``; see the module docstring for the layout."""
     result = elementwise_type(by_example(fn, a, b), a, b)
-    scalar_operand = any(not isinstance(t, Array) or t.ndim == 0 for t in (a, b))
-    if isinstance(result, Array) and result.ndim > 1 and not scalar_operand:
+    if isinstance(result, Array) and result.ndim > 1:
         return result.with_(layout=_stacked_layout(fn, a, b))
     return result
 

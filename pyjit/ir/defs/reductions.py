@@ -31,20 +31,36 @@ _STD_LIKE = {"axis": None, "dtype": None, "out": None, "ddof": 0, "keepdims": Fa
 _SCAN = {"axis": None, "dtype": None, "out": None}
 
 
-def reduced_layout(a: Type, result: Array) -> str:
-    """numpy allocates a reduction's result in the input's memory order, so a
-    C or F input keeps its layout; a strided input may give either."""
-    if result.ndim <= 1:
+def reduced_layout(fn, a: Type, result: Array) -> str:
+    """numpy allocates a ufunc reduction's result in the input's memory order, so
+    a C or F input keeps its layout and a strided one may give either; argmin
+    and argmax allocate theirs C-contiguous."""
+    if result.ndim <= 1 or isinstance(a, Array) and fn in (np.argmin, np.argmax) and \
+            a.layout in "CF":
         return "C"
     if isinstance(a, Array) and a.layout in "CF":
         return a.layout
     return "A"
 
 
+def _check_dtype(dtype) -> None:
+    """A ``dtype=`` attribute must name a numeric dtype: with ``dtype=object``
+    numpy computes in Python objects and raises Python's errors."""
+    if dtype is None:
+        return
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        raise TypeRuleError(f"dtype={dtype!r} is not a dtype") from None
+    if kind not in "biufc":
+        raise TypeRuleError(f"dtype={dtype!r} is not numeric")
+
+
 def reduction_type(fn, a: Type, params: dict) -> Type:
     """The type of ``fn(a, **params)``; see the module docstring."""
     if params.get("out") is not None:
         raise TypeRuleError("out= is not supported")
+    _check_dtype(params.get("dtype"))
     if type(params.get("keepdims", False)) is not bool:
         raise TypeRuleError("keepdims must be True or False")
     if not isinstance(a, (Array, NpScalar, PyScalar)):
@@ -54,7 +70,7 @@ def reduction_type(fn, a: Type, params: dict) -> Type:
         raise TypeRuleError("reduction of a Python int")
     result = by_example(fn, a, **params)
     if isinstance(result, Array):
-        return result.with_(layout=reduced_layout(a, result))
+        return result.with_(layout=reduced_layout(fn, a, result))
     if not isinstance(result, NpScalar):
         raise TypeRuleError(f"result of type {result}")
     return result

@@ -1,0 +1,1 @@
+"""Example programs bundled with pyjit (``python -m pyjit demo`` runs ``demo``)."""
