@@ -34,7 +34,7 @@ from . import registry
 from .clone import clone
 from .graph import Block, Graph, Node, Value
 from .registry import OpDef, TypeRuleError
-from .types import NONE, Const, Type, const_label, unify
+from .types import NONE, Const, Type, const_label, members, unify
 from .verify import FRONTEND_OPS, maybe_verify, reverse_postorder
 from ..report.reasons import Unsupported
 
@@ -203,8 +203,7 @@ class _Inference:
             if fn is _MISSING:
                 return _unsupported("PJ0003", f"{const_label(receiver.type.value)}.{name}", n.loc)
             return self.call(n, fn, args, nodes)
-        family = registry.family(receiver.type)
-        op = registry.op_for_method(family, name) if family is not None else None
+        op = _by_family(registry.op_for_method, receiver.type, name)
         if op is None:
             return _unsupported("PJ0004", f"{receiver.type}.{name}()", n.loc)
         return self.bind(n, op, [receiver, *args], n.attrs.get("kwnames", ()), nodes)
@@ -219,8 +218,7 @@ class _Inference:
                 return _unsupported("PJ0003", f"{const_label(obj.type.value)}.{name}", n.loc)
             n.op, n.inputs, n.attrs = "const", [], {"value": value}
             return n
-        family = registry.family(obj.type)
-        op = registry.op_for_attribute(family, name) if family is not None else None
+        op = _by_family(registry.op_for_attribute, obj.type, name)
         if op is None:
             return _unsupported("PJ0003", f"{obj.type}.{name}", n.loc)
         n.op, n.inputs, n.attrs = op.name, [obj], dict(op.attrs)
@@ -260,6 +258,15 @@ class _Inference:
         if isinstance(v.type, Const):
             return v.type.value
         return _DEFER if v.type is None else _MISSING
+
+
+def _by_family(lookup, t: Type, name: str) -> OpDef | None:
+    """The op ``lookup`` gives for ``name`` on every member of ``t``, if one op."""
+    ops = []
+    for m in members(t):
+        family = registry.family(m)
+        ops.append(lookup(family, name) if family is not None else None)
+    return ops[0] if all(op is ops[0] for op in ops) else None
 
 
 _RESOLVERS = {"call": _Inference.resolve_call, "method": _Inference.resolve_method,

@@ -32,7 +32,7 @@ from .compare import graphs_equal  # noqa: F401 (parsing and comparing go togeth
 from .graph import Block, Exit, Graph, LiveIn, Node, StackItem, Term, Value
 from .printer import NAME
 from .types import (BOOL, COMPLEX, ELLIPSIS, FLOAT, INT, NONE, NUMERIC_DTYPES, SLICE, Array,
-                    Const, NpScalar, Opaque, TupleT, Type, dtype_from_name, dtype_name)
+                    Const, NpScalar, Opaque, TupleT, Type, UnionT, dtype_from_name, dtype_name)
 
 
 class ParseError(Exception):
@@ -138,6 +138,15 @@ class _Cursor:
         raise self.error("unbalanced '<'")
 
     def type(self) -> Type:
+        t = self.primary_type()
+        if not self.at("|"):
+            return t
+        members = [t]
+        while self.take("|"):
+            members.append(self.primary_type())
+        return UnionT(members)
+
+    def primary_type(self) -> Type:
         if self.take("("):
             items = []
             while not self.take(")"):
@@ -476,7 +485,7 @@ def parse(text: str) -> Graph:
                 break
             if in_exits:
                 reader.graph.exits.append(reader.exit(cur, len(reader.graph.exits)))
-            elif line == "exits:":
+            elif cur.take("exits:"):
                 in_exits = True
             elif cur.at("^"):
                 block = reader.block_header(cur)

@@ -21,6 +21,7 @@ message in the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import itertools
 from typing import Callable
 
 
@@ -57,9 +58,25 @@ class OpDef:
         return fn
 
     def infer(self, types, attrs):
+        """The result type for inputs of ``types``, or TypeRuleError.
+
+        A ``UnionT`` input is one of its members on each path, so the rule runs
+        for every combination of members and the results join (``float|f64 + f64``
+        is ``f64``; ``float|f64 + 1`` is ``float|f64``).  Type rules never see a union.
+        """
+        from .types import UnionT, members, unify
         if self.rule is None:
             raise TypeRuleError(f"op {self.name} has no type rule")
-        return self.rule(*types, **attrs)
+        if not any(isinstance(t, UnionT) for t in types):
+            return self.rule(*types, **attrs)
+        result = None
+        for combination in itertools.product(*(members(t) for t in types)):
+            t = self.rule(*combination, **attrs)
+            joined = t if result is None else unify(result, t)
+            if joined is None:
+                raise TypeRuleError(f"the result is {result} on one path and {t} on another")
+            result = joined
+        return result
 
     def bind(self, nargs: int, kwnames: tuple) -> tuple[list, dict] | str:
         """Map a call's positional count and keyword names onto inputs and attrs.

@@ -73,8 +73,9 @@ def dtype_name(dtype: np.dtype) -> str:
 
 
 _DTYPE_BY_NAME = {
-    dtype_name(np.dtype(code)): np.dtype(code)
-    for code in "?bBhHiIlLqQefdFD"
+    dtype_name(np.dtype(t)): np.dtype(t)
+    for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64,
+              np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128)
 }
 
 

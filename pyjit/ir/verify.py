@@ -14,6 +14,7 @@ op's type rule gives, and each branch argument fits its block parameter.
 """
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -22,7 +23,7 @@ from . import registry
 from .graph import Block, Graph, Value
 from .printer import value_text
 from .registry import TypeRuleError
-from .types import BOOL, NpScalar, unify
+from .types import BOOL, NpScalar, Type, UnionT, members, unify
 
 FRONTEND_OPS = frozenset({"call", "method", "getattr"})
 _CONDITION_TYPES = (BOOL, NpScalar(np.dtype(np.bool_)))
@@ -201,7 +202,7 @@ class _Verifier:
             if t.cond is None:
                 self.fail(f"{where}: cbr has no condition")
             self.check_use(t.cond, b, end, " (cbr condition)")
-            if self.typed and t.cond.type not in _CONDITION_TYPES:
+            if self.typed and not all(m in _CONDITION_TYPES for m in members(t.cond.type)):
                 self.fail(f"{where}: cbr condition {value_text(t.cond)} is not a bool")
         elif t.cond is not None:
             self.fail(f"{where}: br has a condition")

@@ -1,31 +1,40 @@
 """A round trip over real code: every Python function of a few stdlib modules,
 jitted and exercised, behaves exactly as without pyjit.
 
-For each module two tests run:
+Two tests run per module of ``CALLS`` (colorsys, heapq, statistics, fractions,
+textwrap, bisect, string, shlex, graphlib, difflib, calendar, datetime,
+_pydecimal):
 
-* ``test_jit_every_function``: every plain function the module defines, and
-  every function of its classes (methods, static and class methods, property
-  accessors), goes through ``pyjit.jit`` without error; the rewritten code
-  object disassembles, keeps the signature, and generator functions come back
-  as the very same function object.
+* ``test_jit_every_function`` (also over the ``JIT_ONLY`` modules): every
+  plain function the module defines, and every function of its classes
+  (methods, static and class methods, property accessors), goes through
+  ``pyjit.jit`` without error; the rewritten code object disassembles and
+  keeps the signature; generator functions come back as the very same object.
 * ``test_public_api``: a table of realistic calls runs once on the plain module
   and once with every one of those functions replaced in place by its jitted
   version (module globals, class attributes, and closure cells that hold one of
   them), so that calls between the module's own functions go through jitted
-  code too.  Results are compared with ``difftest.same``; exceptions by type,
-  message and the line of the innermost frame.
+  code too.  Results are compared with ``difftest.same`` (decimals by text);
+  exceptions by type, message and innermost frame and line; printed output
+  exactly.  The plain run also checks that the table calls every function of
+  the module, save those listed in ``NOT_EXERCISED`` with the reason.
 
-``heapq`` and ``bisect`` replace their Python functions with C ones when
-``_heapq`` / ``_bisect`` exist, so they are loaded fresh with those blocked.
+``heapq``, ``bisect`` and ``datetime`` replace their Python code with a C
+accelerator when one exists, so they are loaded fresh with it blocked;
+``_pydecimal`` is the pure-Python ``decimal``.
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import dis
 import importlib
 import inspect
 import io
+import itertools
 import math
+import pickle
+import sys
 import traceback
 import types
 from decimal import Decimal
@@ -46,7 +55,7 @@ GENERATOR_LIKE = (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC
 
 def load(name: str) -> types.ModuleType:
     """The module with its pure-Python functions (C accelerators blocked)."""
-    if name in ("heapq", "bisect"):
+    if name in ("heapq", "bisect", "datetime"):
         return import_fresh_module(name, blocked=["_" + name])
     return importlib.import_module(name)
 
@@ -102,8 +111,7 @@ def slots(mod):
     for cls in _classes(mod):
         for name, attr in list(vars(cls).items()):
             fns, rebuild = _unwrap(attr)
-            fns = [f for f in fns if _defined_here(f, mod)]
-            if fns:
+            if any(_defined_here(f, mod) for f in fns):
                 yield cls, name, fns, rebuild
 
 
@@ -112,7 +120,7 @@ def functions(mod) -> list:
     seen, out = set(), []
     for _, _, fns, _ in slots(mod):
         for f in fns:
-            if id(f) not in seen:
+            if id(f) not in seen and _defined_here(f, mod):
                 seen.add(id(f))
                 out.append(f)
     return out
@@ -122,7 +130,12 @@ def functions(mod) -> list:
 def jitted_module(mod, backend):
     """Replace every function of ``mod`` by its jitted version, then restore."""
     fns = functions(mod)
-    jitted = {id(f): pyjit.jit(f, backend=backend) for f in fns}
+    jitted = {}
+    for f in fns:
+        try:
+            jitted[id(f)] = pyjit.jit(f, backend=backend)
+        except Exception:  # noqa: BLE001 -- test_jit_every_function reports it; run the rest
+            pass
     undo = []
     try:
         for owner, name, fs, rebuild in list(slots(mod)):
@@ -198,7 +211,8 @@ _COLORS = [(0, 0, 0), (1, 1, 1), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.5, 0.5, 0.
 _HSX = [(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (0.5, 0.5, 0.5), (1.0, 1.0, 1.0), (0.999, 0.3, 0.8),
         (1 / 6, 0.2, 0.4), (0.4, 0.9, 0.25), (0.7, 0.0, 0.6), (0.95, 0.6, 0.3), (0, 0, 1),
         (0.6, 1.0, 0.5), (0.2, 0.5, 0.75), (0.1, 0.5, 0.5)]
-_YIQ = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.5, 0.3, -0.2), (0.2, -0.6, 0.6), (0.9, 0.5, 0.5), (0, 0, 0)]
+_YIQ = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.5, 0.3, -0.2), (0.2, -0.6, 0.6), (0.9, 0.5, 0.5),
+        (0, 0, 0)]
 
 _TEXT = ("The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor "
          "jugs!  Sphinx of black quartz,\tjudge my vow. Supercalifragilisticexpialidocious-word "
@@ -320,7 +334,8 @@ def _normal_dist(m):
             n.inv_cdf(0.975), z.inv_cdf(1e-10), z.inv_cdf(0.5), n.quantiles(), n.zscore(85),
             n.overlap(m.NormalDist(110, 20)), s.mean, s.stdev, repr(n + 5), repr(n * 2),
             repr(n - z), repr(n / 4), repr(-n), n == m.NormalDist(100, 15), hash(z),
-            n.samples(5, seed=42))
+            n.samples(5, seed=42), repr(+n), repr(5 - n),
+            repr(pickle.loads(pickle.dumps(n))))
 
 
 def fractions_calls():
@@ -334,7 +349,8 @@ def fractions_calls():
     ops = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
            "truediv": lambda a, b: a / b, "floordiv": lambda a, b: a // b,
            "mod": lambda a, b: a % b, "divmod": divmod, "lt": lambda a, b: a < b,
-           "le": lambda a, b: a <= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
+           "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+           "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
     for (p, q) in pairs:
         for name, op in ops.items():
             calls.append((f"{name} F{p} F{q}",
@@ -409,7 +425,8 @@ def textwrap_calls():
         ("shorten tiny", lambda m: m.shorten("Hello  world!", width=5)),
         ("wrap empty", lambda m: m.wrap("")),
         ("wrap tabs", lambda m: m.wrap("a\tbb\tccc\tdddd", width=8, tabsize=4, expand_tabs=True)),
-        ("wrap drop_whitespace", lambda m: m.wrap("  lead   and trail  ", 6, drop_whitespace=False)),
+        ("wrap drop_whitespace", lambda m: m.wrap("  lead   and trail  ", 6,
+                                                  drop_whitespace=False)),
         ("fix_sentence_endings", lambda m: m.fill("Hi there. How are you? Fine!", 80,
                                                   fix_sentence_endings=True)),
         ("TextWrapper", lambda m: m.TextWrapper(width=15, replace_whitespace=False).wrap(
@@ -468,6 +485,8 @@ def string_calls():
         ("Formatter bad", lambda m: m.Formatter().format("{0} {", 1)),
         ("Formatter missing", lambda m: m.Formatter().format("{0} {1}", 1)),
         ("Formatter auto/manual", lambda m: m.Formatter().format("{} {1}", 1, 2)),
+        ("Template subclass", lambda m: type("Percent", (m.Template,), {"delimiter": "%"})(
+            "%who and $who").substitute(who="x")),
     ]
 
 
@@ -482,8 +501,21 @@ def shlex_calls():
         ("join", lambda m: m.join(["echo", "a b", "c'd"])),
         ("shlex punctuation", lambda m: list(m.shlex("a && b; c|d > e", punctuation_chars=True))),
         ("shlex get_token", lambda m: _tokens(m.shlex("x = 'y z' # c\nw"))),
-        ("split None", lambda m: m.split(None)),
+        ("split int", lambda m: m.split(3)),
+        ("push token and source", lambda m: _push(m)),
+        ("error_leader", lambda m: m.shlex("a b", infile="f.sh").error_leader()),
+        ("print tokens", lambda m: m._print_tokens(m.shlex("a 'b c' d"))),
     ]
+
+
+def _push(m):
+    lexer = m.shlex("a b c")
+    first = lexer.get_token()
+    lexer.push_token("pushed")
+    lexer.push_source("x y")
+    out = [first, lexer.get_token(), lexer.get_token(), lexer.get_token()]
+    lexer.pop_source()
+    return out + _tokens(lexer)
 
 
 def _tokens(lexer):
@@ -548,7 +580,301 @@ def difflib_calls():
                                          ["ore\n", "tree\n", "emu\n"]))),
         ("grouped opcodes", lambda m: list(m.SequenceMatcher(None, a * 3, b * 3)
                                            .get_grouped_opcodes(1))),
+        ("line junk", lambda m: [m.IS_LINE_JUNK(s) for s in ("\n", "  #  \n", "x\n")]),
+        ("restore", lambda m: list(m.restore(m.ndiff(["a\n", "b\n"], ["a\n", "c\n"]), 2))),
+        ("restore bad", lambda m: list(m.restore([], 3))),
+        ("diff_bytes", lambda m: list(m.diff_bytes(m.unified_diff, [b"a\n", b"b\n"],
+                                                   [b"a\n", b"c\n"], b"x", b"y"))),
+        ("Differ replace", lambda m: list(m.Differ().compare(
+            ["abcdefgh\n", "private Thread currentThread;\n", "zzz\n"],
+            ["abXdefgh\n", "private volatile Thread currentThread;\n", "qqq\n"]))),
+        ("HtmlDiff table", lambda m: _html_diff(m).make_table(
+            ["one\ttwo three four five six\n", "same\n", "gone\n"],
+            ["one two\tthree four 5 six\n", "same\n", "new\n"], "a", "b", context=True,
+            numlines=1)),
+        ("HtmlDiff file", lambda m: _html_diff(m).make_file(a, b)),
     ]
+
+
+def calendar_calls():
+    years = [1900, 1999, 2000, 2023, 2024, 2100, 1, 9999]
+    return [
+        ("isleap", lambda m: [m.isleap(y) for y in years + [-4, 0]]),
+        ("leapdays", lambda m: [m.leapdays(a, b) for a in years for b in years]),
+        ("weekday", lambda m: [m.weekday(y, mo, d) for y in years for mo, d in ((1, 1), (2, 28),
+                                                                                 (12, 31))]),
+        ("weekday bad", lambda m: m.weekday(2024, 13, 1)),
+        ("monthrange", lambda m: [m.monthrange(y, mo) for y in years for mo in (1, 2, 7, 12)]),
+        ("monthrange bad", lambda m: m.monthrange(2024, 0)),
+        ("monthcalendar", lambda m: m.monthcalendar(2024, 2)),
+        ("timegm", lambda m: m.timegm((2024, 2, 29, 13, 5, 7, 0, 0, 0))),
+        ("month text", lambda m: m.TextCalendar(firstweekday=6).formatmonth(2023, 9, w=3, l=1)),
+        ("year text", lambda m: m.TextCalendar().formatyear(2024, 2, 1, 6, 3)),
+        ("month html", lambda m: m.HTMLCalendar().formatmonth(2024, 2)),
+        ("itermonthdays", lambda m: [list(m.Calendar(k).itermonthdays4(2021, 3)) for k in (0, 3)]),
+        ("yeardatescalendar", lambda m: m.Calendar().yeardays2calendar(2020, width=4)),
+        ("firstweekday bad", lambda m: m.setfirstweekday(9)),
+        ("itermonthdates", lambda m: list(m.Calendar().itermonthdates(2024, 2))),
+        ("itermonthdates edge", lambda m: list(m.Calendar().itermonthdates(9999, 12))),
+        ("monthdatescalendar", lambda m: m.Calendar(6).monthdatescalendar(2023, 1)),
+        ("yeardatescalendar", lambda m: m.Calendar().yeardatescalendar(2021, 6)),
+        ("yeardayscalendar", lambda m: m.Calendar().yeardayscalendar(2021, 2)),
+        ("html year", lambda m: m.HTMLCalendar().formatyear(2022, width=4)),
+        ("html year page", lambda m: m.HTMLCalendar().formatyearpage(2022, css=None)),
+        ("prmonth", lambda m: m.TextCalendar().prmonth(2024, 3)),
+        ("pryear", lambda m: m.TextCalendar(2).pryear(2001, 1, 1, 2, 4)),
+        ("prweek", lambda m: m.TextCalendar().prweek([(0, 0), (1, 1), (2, 2), (3, 3), (4, 4),
+                                                      (5, 5), (30, 6)], 3)),
+        ("format", lambda m: m.format(["a", "b", "c"], 4, 2)),
+        ("names", lambda m: (len(m.month_name), m.month_name[1:4], len(m.day_abbr), m.day_abbr[:],
+                             m.month_abbr[-1])),
+        ("locale text", lambda m: m.LocaleTextCalendar(locale="C").formatmonth(2024, 4)),
+        ("locale html", lambda m: m.LocaleHTMLCalendar(locale="C").formatmonth(2024, 4)),
+        ("locale default", lambda m: m.LocaleTextCalendar().formatweekday(0, 9)),
+    ]
+
+
+def datetime_calls():
+    def d(m):
+        return m.date(2024, 2, 29)
+
+    return [
+        ("date arithmetic", lambda m: (d(m) + m.timedelta(days=365), d(m) - m.timedelta(weeks=9),
+                                       d(m) - m.date(1999, 12, 31))),
+        ("ordinals", lambda m: [(m.date.fromordinal(n), m.date.fromordinal(n).toordinal())
+                                for n in (1, 730120, 738945, 3652059)]),
+        ("fromordinal bad", lambda m: m.date.fromordinal(0)),
+        ("weekdays", lambda m: [(x.weekday(), x.isoweekday(), tuple(x.isocalendar()))
+                                for x in (d(m), m.date(2021, 1, 3), m.date(2020, 12, 31),
+                                          m.date(1, 1, 1), m.date(9999, 12, 31))]),
+        ("fromisocalendar", lambda m: [m.date.fromisocalendar(y, w, k)
+                                       for y, w, k in ((2020, 53, 7), (2021, 1, 1), (2004, 1, 4))]),
+        ("fromisocalendar bad", lambda m: m.date.fromisocalendar(2021, 53, 1)),
+        ("iso formats", lambda m: (d(m).isoformat(), m.date.fromisoformat("2024-02-29"),
+                                   m.datetime.fromisoformat("2011-11-04T00:05:23.283+04:00"),
+                                   m.time.fromisoformat("04:23:01.000384"))),
+        ("fromisoformat bad", lambda m: m.date.fromisoformat("2024-02-30")),
+        ("bad day", lambda m: m.date(2023, 2, 29)),
+        ("bad month", lambda m: m.date(2023, 13, 1)),
+        ("bad hour", lambda m: m.time(24)),
+        ("timedelta normalise", lambda m: [m.timedelta(days=1, seconds=-1, microseconds=1.5),
+                                           m.timedelta(hours=-25.5), m.timedelta(weeks=0.1),
+                                           m.timedelta(microseconds=-1), m.timedelta(seconds=1e-7),
+                                           m.timedelta(milliseconds=2.5, microseconds=0.5)]),
+        ("timedelta arithmetic", lambda m: _timedelta_ops(m.timedelta(days=3, seconds=7201,
+                                                                      microseconds=13))),
+        ("timedelta negative", lambda m: _timedelta_ops(-m.timedelta(hours=5, microseconds=7))),
+        ("timedelta overflow", lambda m: m.timedelta(days=999999999) + m.timedelta(days=1)),
+        ("timedelta by zero", lambda m: m.timedelta(1) // 0),
+        ("date overflow", lambda m: m.date.max + m.timedelta(1)),
+        ("datetime", lambda m: _datetimes(m)),
+        ("timezone", lambda m: [(str(tz), tz.utcoffset(None), tz.tzname(None)) for tz in
+                                (m.timezone.utc, m.timezone(m.timedelta(hours=5, minutes=30)),
+                                 m.timezone(-m.timedelta(hours=3), "X"))]),
+        ("timezone bad", lambda m: m.timezone(m.timedelta(hours=24))),
+        ("fromtimestamp", lambda m: [m.datetime.fromtimestamp(t, m.timezone.utc)
+                                     for t in (0, 1e9 + 0.5, -1.25, 1700000000.999999)]),
+        ("timestamp", lambda m: m.datetime(2024, 2, 29, 12, 0, 0, 1,
+                                           tzinfo=m.timezone.utc).timestamp()),
+        ("strftime", lambda m: m.datetime(2024, 2, 29, 13, 5, 7, 42).strftime(
+            "%Y-%m-%d %H:%M:%S.%f %j %a")),
+        ("everything else", lambda m: exercise(_datetime_ops(m))),
+    ]
+
+
+def exercise(ops):
+    """Run every thunk; a raise is recorded and the rest still run."""
+    out = []
+    for op in ops:
+        try:
+            out.append(op())
+        except Exception as exc:  # noqa: BLE001 -- recorded, compared like a result
+            out.append((type(exc).__name__, str(exc)))
+    return out
+
+
+def _datetime_ops(m):
+    d, e = m.date(2024, 2, 29), m.date(2023, 12, 31)
+    t, u = m.time(12, 30, 15, 500), m.time(1, 2, 3, tzinfo=m.timezone(m.timedelta(hours=2), "EET"))
+    dt = m.datetime(2024, 2, 29, 12, 30, 15, 500)
+    aware = dt.replace(tzinfo=m.timezone(m.timedelta(hours=-5)))
+    td = m.timedelta(hours=30, microseconds=5)
+    tz = m.timezone(m.timedelta(minutes=90), "Z+1:30")
+    iso = d.isocalendar()
+
+    class Fixed(m.tzinfo):
+        def utcoffset(self, when):
+            return m.timedelta(hours=1)
+
+        def dst(self, when):
+            return m.timedelta(0)
+
+    class Bare(m.tzinfo):
+        pass
+
+    return [
+        lambda: (repr(iso), iso.year, iso.week, iso.weekday, iso.__reduce__()),
+        lambda: (d == e, d != e, d < e, d <= e, d > e, d >= e,
+                 hash(d) == hash(m.date(2024, 2, 29))),
+        lambda: (d == 3, d < 3), lambda: format(d, "%d/%m/%Y"), lambda: format(d, ""),
+        lambda: (repr(d), d.ctime(), d.replace(day=1), d.replace(month=2, day=30), d.timetuple()),
+        lambda: copy.deepcopy((d, t, u, dt, aware, td, tz)),
+        lambda: type(copy.deepcopy(m.tzinfo())),
+        lambda: (copy.copy(dt), copy.copy(t), dt.__reduce__()[1][0], t.__reduce__()[1][0]),
+        lambda: dt <= d,
+        lambda: m.datetime.fromisoformat("2024-W09-4T12:00:00.1234567"),
+        lambda: m.datetime.fromisoformat("2024-W09T12"),
+        lambda: m.date.fromtimestamp(86400 * 365.25), lambda: type(m.date.today()),
+        lambda: type(m.datetime.now()), lambda: type(m.datetime.utcnow()),
+        lambda: type(m.datetime.now(tz)), lambda: m.datetime.utcfromtimestamp(1e9),
+        lambda: (dt < dt.replace(minute=31), dt <= dt, dt >= dt, hash(dt) == hash(dt.replace())),
+        lambda: (aware < aware + td, aware == dt, hash(aware) == hash(aware.replace())),
+        lambda: aware < dt, lambda: dt - aware,
+        lambda: (aware.astimezone(tz), aware.astimezone(m.timezone.utc).timetz(), aware.tzname(),
+                 aware.utctimetuple(), dt.utctimetuple(), dt.tzname(), dt.astimezone().tzinfo
+                 is not None, dt.timestamp(), aware.timestamp()),
+        lambda: m.datetime.strptime("2024-02-29 13:05:07.000042", "%Y-%m-%d %H:%M:%S.%f"),
+        lambda: m.datetime.strptime("nope", "%Y"),
+        lambda: (t == t.replace(), t != u, t < t.replace(hour=13), t <= t, t > t, t >= t,
+                 hash(t) == hash(t.replace()), repr(t), repr(u), t.isoformat(),
+                 u.isoformat("milliseconds"), format(t, "%H|%M"), format(u, ""),
+                 t.strftime("%I %p"),
+                 u.utcoffset(), u.dst(), u.tzname(), t.utcoffset(), t.dst(), t.tzname()),
+        lambda: t < u, lambda: t.isoformat("bogus"),
+        lambda: (td > td / 2, td >= td, +td, td.__rsub__(td * 2)),
+        lambda: (tz == m.timezone(m.timedelta(minutes=90)), hash(tz) == hash(tz), repr(tz),
+                 repr(m.timezone.utc), tz.dst(None), tz.__getinitargs__(), tz.fromutc(aware
+                 .replace(tzinfo=tz))),
+        lambda: m.timezone(m.timedelta(hours=1), 5), lambda: m.timezone(5),
+        lambda: (dt.replace(tzinfo=Fixed()).astimezone(m.timezone.utc),
+                 Fixed().fromutc(dt.replace(tzinfo=Fixed())), Fixed().__reduce__()[0] is Fixed),
+        lambda: Bare().utcoffset(None), lambda: Bare().dst(None), lambda: Bare().tzname(None),
+        lambda: Bare().fromutc(dt.replace(tzinfo=Bare())), lambda: m.tzinfo().fromutc(dt),
+        lambda: m.time(1, tzinfo=Bare()).utcoffset(),
+        lambda: m.datetime(2024, 1, 1, tzinfo=m.timezone.utc).tzname(),
+        lambda: m.time.fromisoformat("12:3x"),
+    ]
+
+
+def _timedelta_ops(t):
+    return (t, repr(t), str(t), t * 2.5, t * -3, t / 3, t / 2.5, t // 7, t // t, t % (t / 3),
+            divmod(t, t / 4), abs(t), t.total_seconds(), t.days, t.seconds, t.microseconds,
+            t < t * 2, hash(t) == hash(t * 1), bool(t), t / t)
+
+
+def _datetimes(m):
+    a = m.datetime(2024, 2, 29, 23, 59, 59, 999999)
+    b = m.datetime(2000, 1, 1)
+    tz = m.timezone(m.timedelta(hours=-7))
+    return (a - b, b - a, a + m.timedelta(microseconds=1), a.replace(year=2028), a.date(),
+            a.time(), a.timetuple()[:], a.toordinal(), m.datetime.combine(b.date(), a.time()),
+            a.astimezone(tz).isoformat() if a.tzinfo else a.replace(tzinfo=tz).isoformat(),
+            a.replace(tzinfo=tz) - b.replace(tzinfo=m.timezone.utc), a > b, a == a.replace(),
+            a.isoformat(timespec="milliseconds"), str(a), repr(b), a.ctime())
+
+
+def decimal_calls():
+    def ops(m, x, y, prec):
+        D = m.Decimal
+        with m.localcontext() as ctx:
+            ctx.prec = prec
+            ctx.traps[m.Inexact] = False
+            a, b = D(x), D(y)
+            out = [a + b, a - b, a * b, -a, +a, abs(b), a.compare(b), a.max(b), a.min(b),
+                   a.fma(b, 1), a.copy_sign(b), a.same_quantum(b), a.normalize(), a.as_tuple(),
+                   a.is_signed(), a.is_zero(), a.adjusted(), a.to_eng_string(), str(a), repr(b)]
+            for op in (lambda: a / b, lambda: a // b, lambda: a % b, lambda: divmod(a, b),
+                       lambda: a ** 2, lambda: b ** D("0.5"), lambda: a.sqrt(), lambda: b.exp(),
+                       lambda: a.ln(), lambda: a.log10(), lambda: a.quantize(D("0.01")),
+                       lambda: a.to_integral_value(), lambda: round(a, 2), lambda: int(a),
+                       lambda: float(b), lambda: a.as_integer_ratio(),
+                       lambda: None if a.is_nan() else hash(a),  # a NaN hashes by identity
+                       lambda: a < b, lambda: a.next_plus(), lambda: a.remainder_near(b),
+                       lambda: format(a, ".3f"), lambda: format(b, ",.2e"), lambda: pow(7, a, 5)
+                       if a == int(a) and a >= 0 else None):
+                try:
+                    out.append(op())
+                except (ArithmeticError, ValueError, TypeError) as exc:
+                    out.append((type(exc).__name__, str(exc)))
+            return out
+
+    pairs = [("1.1", "2.2"), ("-7", "3"), ("1", "7"), ("123.456e10", "-0.0001"), ("0", "0"),
+             ("NaN", "1"), ("-Infinity", "2.5"), ("2", "0"), ("1e-400", "1e400")]
+    calls = []
+    for x, y in pairs:
+        for prec in (5, 28):
+            calls.append((f"ops {x} {y} prec={prec}", lambda m, x=x, y=y, p=prec: ops(m, x, y, p)))
+    calls += [
+        ("from float", lambda m: [m.Decimal(f) for f in (0.1, -2.5, 1e300, float("inf"))]),
+        ("from_float", lambda m: m.Decimal.from_float(0.1)),
+        ("bad string", lambda m: m.Decimal("1.2.3")),
+        ("division by zero trap", lambda m: m.Decimal(1) / m.Decimal(0)),
+        ("context ops", lambda m: m.Context(prec=6).divide(m.Decimal(1), m.Decimal(3))),
+        ("nan compare", lambda m: m.Decimal("NaN") < 1),
+        ("sum", lambda m: sum(m.Decimal(k) / 7 for k in range(1, 20))),
+        ("logical", lambda m: m.Decimal("1101").logical_and(m.Decimal("1011"))),
+        ("scaleb", lambda m: m.Decimal("7.5").scaleb(3)),
+        ("operators", lambda m: exercise(_decimal_operator_ops(m))),
+        ("every Decimal method", lambda m: exercise(_method_ops(m, m.Decimal, _decimals(m)))),
+        ("every Context method, quiet", lambda m: exercise(_method_ops(
+            m, m.Context(prec=9, traps=[]), _decimals(m), leading=True))),
+        ("every Context method, trapping", lambda m: exercise(_method_ops(
+            m, m.Context(prec=12, Emax=99, Emin=-99), _decimals(m), leading=True))),
+    ]
+    return calls
+
+
+def _decimals(m):
+    return [m.Decimal(v) for v in ("1.5", "-3", "0", "NaN", "1E+10", "-Infinity", "10110",
+                                   "0.000123456789", "sNaN")]
+
+
+def _method_ops(m, owner, values, leading=False):
+    """Every public method of ``owner`` with up to three of ``values`` (every
+    fifth combination).  Decimal methods are called on a value (``leading``
+    False); Context methods take the values as arguments."""
+    ops = []
+    names = sorted(n for n in dir(owner) if not n.startswith("_") and callable(getattr(owner, n)))
+    for name in names:
+        for k in range(4 if leading else 3):
+            for args in itertools.islice(itertools.product(values, repeat=k + (not leading)),
+                                         0, None, 5):
+                if leading:
+                    ops.append(lambda name=name, args=args: getattr(owner, name)(*args))
+                else:
+                    ops.append(lambda name=name, args=args: getattr(args[0], name)(*args[1:]))
+    return ops
+
+
+def _decimal_operator_ops(m):
+    D = m.Decimal
+    a, b = D("2.5"), D("-7")
+    ops = [lambda: (math.ceil(a), math.floor(b), math.trunc(a), complex(a), a.real, a.imag,
+                    a.conjugate(), 5 - a, 5 / b, 5 // b, 5 % b, divmod(5, b), 2 ** a, a <= b,
+                    copy.copy(a), copy.deepcopy(b), a.__reduce__(), pickle.loads(pickle.dumps(a)))]
+    for rounding in (m.ROUND_UP, m.ROUND_DOWN, m.ROUND_CEILING, m.ROUND_FLOOR, m.ROUND_HALF_UP,
+                     m.ROUND_HALF_DOWN, m.ROUND_HALF_EVEN, m.ROUND_05UP):
+        for v in ("2.5", "-2.5", "2.51", "-0.05", "10.05"):
+            ops.append(lambda v=v, r=rounding: D(v).quantize(D("0.1"), rounding=r))
+            ops.append(lambda v=v, r=rounding: D(v).to_integral_exact(rounding=r))
+    ops += [lambda: pow(D(3), D(20), D(7)), lambda: pow(D(2), 100, 1000003),
+            lambda: D(4) ** D("0.5"), lambda: D(8) ** D("1") / 3, lambda: D(2) ** D("10.5"),
+            lambda: D(10) ** -3, lambda: D("1e-3") ** D(2), lambda: D(-8) ** D("0.5"),
+            lambda: D("1.21") ** D("0.5"), lambda: D("6.25E-4") ** D("1.5")]
+    ops += [lambda n=n, e=e: m._decimal_lshift_exact(n, e)
+            for n, e in ((1234, 2), (1200, -2), (1234, -1), (0, 5), (-50, -1))]
+    ctx = m.Context(prec=9, traps=[])
+    ops += [lambda: repr(ctx), lambda: copy.copy(ctx).prec, lambda: ctx.__reduce__()[1][:3],
+            lambda: ctx._apply(D("1.23456789123")), lambda: ctx._regard_flags(m.Inexact),
+            lambda: ctx.create_decimal("1.2.3"), lambda: ctx.divide_int(D("1e20"), D(1)),
+            lambda: delattr(copy.copy(ctx), "prec"), lambda: delattr(copy.copy(ctx), "flags"),
+            lambda: m.Context(prec=9).create_decimal("x")]
+    return ops
+
+
+def _html_diff(m):
+    m.HtmlDiff._default_prefix = 0  # a class-wide counter: each table gets the next id
+    return m.HtmlDiff(tabsize=4, wrapcolumn=12)
 
 
 CALLS = {
@@ -562,55 +888,159 @@ CALLS = {
     "shlex": shlex_calls,
     "graphlib": graphlib_calls,
     "difflib": difflib_calls,
+    "calendar": calendar_calls,
+    "datetime": datetime_calls,
+    "_pydecimal": decimal_calls,
 }
 MODULES = list(CALLS)
+# Modules that are only jitted (every function through jit and dis), not run.
+JIT_ONLY = ["random", "ipaddress", "json.decoder", "json.encoder", "posixpath", "copy", "pprint",
+            "reprlib", "fnmatch", "base64", "locale", "numbers", "functools", "collections",
+            "urllib.parse", "_strptime", "ast", "dataclasses", "enum"]
 
-# Known pyjit bugs, each reduced to a standalone repro in the final report.
-XFAIL: dict = {}
+# Known pyjit bugs.  A module whose functions hit one is marked
+# xfail(strict=True, raises=KnownPyjitBug): any other failure still fails, and
+# once the bug is fixed the XPASS fails until its entries here are removed.
+class KnownPyjitBug(Exception):
+    """Every failure in a test was one of the known pyjit bugs."""
 
 
-def _param(name):
-    marks = [pytest.mark.xfail(strict=True, reason=XFAIL[name])] if name in XFAIL else []
-    return pytest.param(name, id=name, marks=marks)
+def _raised_in(exc, function: str) -> bool:
+    return any(fr.name == function and "pyjit" in fr.filename
+               for fr in traceback.extract_tb(exc.__traceback__))
+
+
+KNOWN_BUGS = {
+    # Minimal repro (jit raises KeyError: 'b'):
+    #     def f(n):
+    #         b = 1
+    #         print(n)        # or a try/except: any statement left to CPython
+    #         if n:
+    #             b = 2
+    #         return b
+    "edge_args_keyerror": lambda exc: type(exc) is KeyError and _raised_in(exc, "_edge_args"),
+}
+_EDGE_ARGS_BUG = ("pyjit bug: jit() raises KeyError in translate._edge_args for a local "
+                  "reassigned under an `if` that follows a statement left to CPython")
+XFAIL: dict = {("jit", name): _EDGE_ARGS_BUG
+               for name in ("fractions", "difflib", "datetime", "_pydecimal", "random", "ipaddress",
+                            "pprint", "base64", "locale", "urllib.parse", "_strptime", "enum")}
+
+
+def _known_bug(exc) -> str | None:
+    return next((name for name, hit in KNOWN_BUGS.items() if hit(exc)), None)
+
+
+def _params(test):
+    out = []
+    for name in MODULES + (JIT_ONLY if test == "jit" else []):
+        reason = XFAIL.get((test, name))
+        marks = [pytest.mark.xfail(strict=True, raises=KnownPyjitBug, reason=reason)
+                 ] if reason else []
+        out.append(pytest.param(name, id=name, marks=marks))
+    return out
 
 
 # --------------------------------------------------------------------------- running
 
 
 def observe(call, mod):
-    """What a call does: ('ok', result) or ('raise', type, message, innermost line)."""
-    try:
-        return ("ok", call(mod))
-    except Exception as exc:  # the exception is part of the observed behaviour
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = (frames[-1].name, frames[-1].lineno) if frames else None
-        return ("raise", type(exc), str(exc), where)
+    """What a call does: ``("ok", result, printed)`` or
+    ``("raise", (type, message, innermost function and line), printed)``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            return ("ok", call(mod), out.getvalue())
+        except Exception as exc:  # the exception is part of the observed behaviour
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = (frames[-1].name, frames[-1].lineno) if frames else None
+            return ("raise", (type(exc), str(exc), where), out.getvalue())
 
 
 def _agree(expected, got) -> bool:
-    if expected[0] != got[0]:
+    if expected[0] != got[0] or expected[2] != got[2]:
         return False
     if expected[0] == "ok":
-        return same(got[1], expected[1])
-    return expected[1:] == got[1:]
+        return same(canonical(got[1]), canonical(expected[1]))
+    return expected[1] == got[1]
+
+
+def canonical(x):
+    """Decimals by type and text, so that NaN matches NaN and -0 differs from 0
+    (``same`` does that for floats); decimal contexts by their repr."""
+    if type(x).__name__ == "Decimal":
+        return (type(x), str(x))
+    if type(x).__name__ == "Context":
+        return (type(x), repr(x))
+    if type(x) in (list, tuple):
+        return type(x)(canonical(v) for v in x)
+    return x
+
+
+def _difference(expected, got) -> str:
+    """The first differing part of two observations, for the failure message."""
+    path = ""
+    e, g = expected, got
+    while (isinstance(e, (list, tuple)) and isinstance(g, (list, tuple)) and len(e) == len(g)
+           and type(e) is type(g)):
+        k = next((k for k, (x, y) in enumerate(zip(e, g)) if not same(canonical(x),
+                                                                         canonical(y))), None)
+        if k is None:
+            break
+        path, e, g = f"{path}[{k}]", e[k], g[k]
+    return f"at {path or 'top'}: CPython {e!r}, pyjit {g!r}"
+
+
+# Functions no call in the tables reaches, and why.
+NOT_EXERCISED = {
+    "fractions": {"Fraction._operator_fallbacks"},   # runs once, while the class is created
+    "shlex": {"shlex.sourcehook"},                   # opens files named in the input
+    "difflib": {"_test"},                            # the doctest driver
+    "calendar": {"main",                             # the command line
+                 "_localized_month.__init__",        # run at import
+                 "_localized_day.__init__"},
+    "_pydecimal": {"_Log10Memoize.__init__",         # run at import
+                   "_WorkRep.__repr__",              # for debugging only
+                   "InvalidContext.handle"},         # unreachable through the public API
+}
+
+
+@contextlib.contextmanager
+def calls_recorded(codes: set):
+    """Collect the code objects among ``codes`` that get called."""
+    called = set()
+    previous = sys.getprofile()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            called.add(frame.f_code)
+    sys.setprofile(profile)
+    try:
+        yield called
+    finally:
+        sys.setprofile(previous)
 
 
 # --------------------------------------------------------------------------- tests
 
 
-@pytest.mark.parametrize("name", [_param(m) for m in MODULES])
+@pytest.mark.parametrize("name", _params("jit"))
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_jit_every_function(name, backend):
     mod = load(name)
     fns = functions(mod)
     assert fns, f"no Python functions found in {name}"
-    failures = []
+    failures, known = [], []
     for fn in fns:
         try:
             _check_jitted(fn, pyjit.jit(fn, backend=backend), f"{name}.{fn.__qualname__}")
         except Exception as exc:  # report every function that fails, not just the first
-            failures.append(f"{name}.{fn.__qualname__}: {type(exc).__name__}: {exc}")
+            bug = _known_bug(exc)
+            text = f"{name}.{fn.__qualname__}: {type(exc).__name__}: {exc}"
+            (known if bug else failures).append(f"{text} [known: {bug}]" if bug else text)
     assert not failures, f"{len(failures)} of {len(fns)} functions:\n" + "\n".join(failures)
+    if known:
+        raise KnownPyjitBug(f"{len(known)} of {len(fns)} functions:\n" + "\n".join(known))
 
 
 def _check_jitted(fn, jitted, where):
@@ -647,25 +1077,29 @@ def test_jit_refuses_non_functions():
 
 
 def test_generator_functions_come_back_unchanged():
-    heapq = load("heapq")
-    difflib = load("difflib")
-    for gen in (heapq.merge, difflib.unified_diff, difflib.ndiff.__wrapped__
-                if hasattr(difflib.ndiff, "__wrapped__") else difflib.Differ.compare,
+    for gen in (load("heapq").merge, load("difflib").unified_diff, load("difflib").Differ.compare,
                 load("graphlib").TopologicalSorter.static_order):
+        assert inspect.isgeneratorfunction(gen)
         assert pyjit.jit(gen) is gen
 
 
-@pytest.mark.parametrize("name", [_param(m) for m in MODULES])
+@pytest.mark.parametrize("name", _params("api"))
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_public_api(name, backend):
     mod = load(name)
     calls = CALLS[name]()
-    expected = [observe(call, mod) for _, call in calls]
+    fns = {f.__code__: f for f in functions(mod)}
+    with calls_recorded(set(fns)) as called:
+        expected = [observe(call, mod) for _, call in calls]
+    unexercised = {f.__qualname__ for code, f in fns.items() if code not in called}
+    assert unexercised <= NOT_EXERCISED.get(name, set()), f"never called: {sorted(unexercised)}"
     with jitted_module(mod, backend) as jitted:
         assert jitted
         got = [observe(call, mod) for _, call in calls]
+    regions = [r for f in jitted.values() if hasattr(f, "__pyjit__") for r in f.__pyjit__.regions]
+    assert sum(r.dispatcher.stats.calls for r in regions) > 0, "no region ever ran"
     # Restored: the module runs its own functions again.
     assert all(not hasattr(f, "__pyjit__") for f in functions(mod))
-    bad = [f"{label}: CPython {e!r}, pyjit {g!r}"
+    bad = [f"{label}: {_difference(e, g)}"
            for (label, _), e, g in zip(calls, expected, got) if not _agree(e, g)]
     assert not bad, f"{len(bad)} of {len(calls)} calls differ:\n" + "\n".join(bad[:20])

@@ -24,7 +24,7 @@ from hypothesis import given, settings, strategies as st
 
 from pyjit.ir import registry
 from pyjit.ir.registry import OPS, Deopt, TypeRuleError
-from pyjit.ir.types import (FLOAT, INT, NONE, Array, Const, NpScalar, TupleT, typeof)
+from pyjit.ir.types import FLOAT, INT, NONE, Array, Const, NpScalar, TupleT, typeof, unify
 
 MODULES = ("ufuncs", "reductions", "indexing", "attributes", "creation", "linalg")
 NUMPY_OPS = sorted((op for op in OPS.values()
@@ -48,7 +48,8 @@ def filled(dtype: np.dtype, shape) -> np.ndarray:
         values = np.array(SPECIAL_FLOATS)
     else:
         values = np.array([complex(x, y) for x, y in zip(SPECIAL_FLOATS, SPECIAL_FLOATS[::-1])])
-    return np.resize(values.astype(dtype), shape)
+    with np.errstate(over="ignore"):  # 1e300 as a float32 is inf: intended
+        return np.resize(values.astype(dtype), shape)
 
 
 VIEWS = {  # name -> (dtype -> array); layouts noted where they are not C
@@ -113,11 +114,20 @@ SHAPES = DIMS + [const(repr(s), s) for s in
                   True, 2.0, (2, 2.0), (12,), (3, 4), (4, 3), (-1,), (2, 2, 3))]
 NUMBERS = [const(repr(v), v) for v in (0, 1, 5, -3, 0.5, 2.5, -1.0, np.nan, True, 1j, 2 ** 63,
                                        np.int32(4), np.float32(1.5), np.uint8(3))]
-PRODUCT_OPERANDS = [Sample(f"{shape}:{order}:{d}", lambda d=d, s=shape, o=order:
-                           np.asarray(filled(d, s), order=o))
+
+
+def operand(dtype, shape, order):
+    """C, F, or with its first two axes swapped ('S'): a stack not in C order."""
+    if order == "S" and len(shape) > 2:
+        return filled(dtype, (shape[1], shape[0]) + shape[2:]).swapaxes(0, 1)
+    return np.asarray(filled(dtype, shape), order="F" if order == "F" else "C")
+
+
+PRODUCT_OPERANDS = [Sample(f"{shape}:{order}:{d}", lambda d=d, s=shape, o=order: operand(d, s, o))
                     for d in (np.dtype("?"), I32, F64, np.dtype("f4"), np.dtype("c16"))
-                    for shape in ((), (4,), (3,), (3, 4), (4, 3), (4, 4), (2, 3, 4), (2, 4, 3))
-                    for order in "CF"] + SCALARS[:6]
+                    for shape in ((), (4,), (3,), (3, 4), (4, 3), (4, 4), (2, 3, 4), (2, 4, 3),
+                                  (3, 2, 4, 3))
+                    for order in "CFS"] + SCALARS[:6]
 
 ARG_POOLS = {
     "idx": INDICES, "shape": SHAPES, "N": DIMS, "M": DIMS + [const("None", None)],
@@ -166,7 +176,10 @@ def cases(op):
     rng = random.Random(op.name)
     if op.varargs:  # a.reshape(*shape): the receiver, then a shape or several dims
         for _ in range(BUDGET):
-            rest = [rng.choice(SHAPES)] if rng.random() < 0.5 else rng.choices(DIMS[:5], k=rng.randint(1, 3))
+            if rng.random() < 0.5:
+                rest = [rng.choice(SHAPES)]
+            else:
+                rest = rng.choices(DIMS[:5], k=rng.randint(1, 3))
             yield [rng.choice(VALUES)] + rest, {}
         return
     pools = [pool(op, name) for name in op.args]
@@ -213,7 +226,8 @@ def assert_type_of(expected, result, where):
         if expected.layout == "C":
             assert result.flags.c_contiguous, f"{where}: rule claims C of {actual}"
         if expected.layout == "F":
-            assert result.flags.f_contiguous and expected.ndim > 1, f"{where}: rule claims F of {actual}"
+            assert result.flags.f_contiguous and expected.ndim > 1, \
+                f"{where}: rule claims F of {actual}"
     else:
         assert actual == expected, f"{where}: rule says {expected}, numpy gives {actual}"
 
@@ -227,24 +241,23 @@ def outcome(fn):
         return "raised", exc
 
 
-def reference(op, args, attrs):
-    """The numpy spelling the op stands for, applied to the same arguments."""
-    if op.name == "getitem":
-        return lambda: operator.getitem(*args)
-    if op.name == "setitem":
-        return lambda: operator.setitem(*args)
-    while args and args[-1] is None and op.args[len(args) - 1] in op.optional:
-        args = args[:-1]
-    family = registry.family(typeof(args[0])) if args else None
-    for fam, name in op.attributes:
-        if fam == family:
-            return lambda: getattr(args[0], name)
-    for fam, name in op.methods:
-        if fam == family and not op.callables:
-            return lambda: getattr(args[0], name)(*args[1:], **attrs)
-    if op.callables:
-        return lambda: op.callables[0](*args, **attrs)
-    return None
+def references(op, make_args, attrs):
+    """Each numpy spelling the op stands for (its callables, methods and
+    attributes), as a thunk on fresh arguments; returns (args, thunk) pairs."""
+    if op.name in ("getitem", "setitem"):
+        args = make_args()
+        yield args, lambda: getattr(operator, op.name)(*args)
+        return
+    spellings = [lambda a, c=c: c(*a, **attrs) for c in op.callables[:1]]
+    family = registry.family(typeof(make_args()[0]))
+    spellings += [lambda a, n=name: getattr(a[0], n)(*a[1:], **attrs)
+                  for fam, name in op.methods if fam == family]
+    spellings += [lambda a, n=name: getattr(a[0], n) for fam, name in op.attributes if fam == family]
+    for spelling in spellings:
+        args = make_args()
+        while args and args[-1] is None and op.args[len(args) - 1] in op.optional:
+            args = args[:-1]
+        yield args, lambda s=spelling, a=args: s(a)
 
 
 def same_value(a, b) -> bool:
@@ -273,11 +286,10 @@ def check(op, samples, attrs) -> str:
     if status == "deopt":
         assert op.may_raise and has_wide_int(args), f"{where}: unexpected Deopt {result}"
         return status
-    ref_args = [s.make() for s in samples]
-    ref = reference(op, ref_args, attrs)
-    if ref is not None:
+    for ref_args, ref in references(op, lambda: [s.make() for s in samples], attrs):
         ref_status, ref_result = outcome(ref)
-        assert ref_status == status, f"{where}: reference {ref_status} {ref_result!r}, op {status} {result!r}"
+        assert ref_status == status, \
+            f"{where}: numpy {ref_status} {ref_result!r}, the op {status} {result!r}"
         if status == "raised":
             assert type(ref_result) is type(result), f"{where}: {ref_result!r} vs {result!r}"
         elif op.mutates:
@@ -309,7 +321,7 @@ def test_rule_matches_numpy(op):
 def test_ops_are_declared():
     names = {op.name for op in NUMPY_OPS}
     for required in ("np.sqrt", "np.absolute", "np.add", "np.where", "np.sum", "np.argmax",
-                     "getitem", "setitem", "attr.shape", "np.zeros", "astype", "np.dot",
+                     "getitem", "setitem", "attr.shape", "np.zeros", "array.astype", "np.dot",
                      "np.matmul"):
         assert required in names
     assert all(op.rule is not None for op in NUMPY_OPS)
@@ -320,7 +332,7 @@ def test_lookup():
     assert registry.op_for_callable(np.amin) is registry.get("np.min")
     assert registry.op_for_callable(np.true_divide) is registry.get("np.divide")
     assert registry.op_for_method("array", "sum") is registry.get("np.sum")
-    assert registry.op_for_method("array", "astype") is registry.get("astype")
+    assert registry.op_for_method("array", "astype") is registry.get("array.astype")
     assert registry.op_for_attribute("array", "T") is registry.get("attr.T")
     # np.sum(a, axis, dtype, out, keepdims): numpy's positional order.
     assert registry.get("np.sum").bind(3, ()) == ([0], {"axis": 1, "dtype": 2})
@@ -345,6 +357,9 @@ MUST_SUPPORT = [
     ("np.less", [V1, 0.5], {}, Array(np.dtype("?"), 1)),
     ("np.maximum", [np.float32(1), 2.0], {}, NpScalar(np.dtype("f4"))),
     ("np.where", [V1 > 0, V1, 0.0], {}, Array(F64, 1)),
+    # Fortran broadcast against a 1-d array: numpy's result is neither C nor F.
+    ("np.add", [arr(F64, (2, 2, 1), "F"), arr(F64, (2,))], {}, Array(F64, 3, "A")),
+    ("np.sqrt", [arr(F64, (4, 3), "F")[::2]], {}, Array(F64, 2, "A")),
     ("np.clip", [V1, 0.0, 1.0], {}, Array(F64, 1)),
     ("np.sum", [C2], {"axis": 0}, Array(F64, 1)),
     ("np.sum", [arr(I32, (4,))], {}, NpScalar(I64)),
@@ -387,7 +402,7 @@ MUST_SUPPORT = [
     ("np.zeros_like", [F2], {}, Array(F64, 2, "F")),
     ("np.copy", [C2], {}, Array(F64, 2)),
     ("array.copy", [F2], {}, Array(F64, 2)),
-    ("astype", [arr(I32, (4,))], {"dtype": np.float64}, Array(F64, 1)),
+    ("array.astype", [arr(I32, (4,))], {"dtype": np.float64}, Array(F64, 1)),
     ("array.reshape", [arr(F64, (12,)), 3, 4], {}, Array(F64, 2)),
     ("array.reshape", [arr(F64, (12,)), (3, 4)], {}, Array(F64, 2)),
     ("np.reshape", [C2, (4, 3)], {}, Array(F64, 2)),
@@ -404,5 +419,147 @@ MUST_SUPPORT = [
 def test_must_support(name, args, attrs, expected):
     op = registry.get(name)
     assert op.infer([typeof(a) for a in args], attrs) == expected
-    assert check(op, [Sample(repr(a), lambda a=a: np.copy(a) if isinstance(a, np.ndarray) else a)
-                      for a in args], attrs) == "ok"
+    samples = [Sample(repr(a), lambda a=a: np.copy(a) if isinstance(a, np.ndarray) else a)
+               for a in args]
+    assert run_all(op, [(samples, attrs)]) == Counter(ok=1)
+
+
+def test_union_items():
+    """A tuple item joined from an int and an np.int64 indexes, and sizes, alike."""
+    u = unify(INT, NpScalar(I64))
+    assert registry.get("getitem").infer([Array(F64, 2), TupleT((u, u))], {}) == NpScalar(F64)
+    assert registry.get("np.zeros").infer([TupleT((u, INT))], {"dtype": float, "order": "C"}) \
+        == Array(F64, 2)
+
+
+# --- hypothesis: shapes, layouts, indices and axes drawn at random ------------------
+
+def build(dtype, shape, kind, perm):
+    """An array of ``shape`` laid out as ``kind``: C, F, a strided view, or a
+    transposed (``perm``) view of a C array."""
+    if not shape:
+        return filled(dtype, ())
+    if kind == "step":
+        return filled(dtype, tuple(2 * n for n in shape))[tuple(slice(None, None, 2) for _ in shape)]
+    if kind == "perm":
+        base = filled(dtype, tuple(shape[perm.index(i)] for i in range(len(shape))))
+        return base.transpose(perm)
+    return np.asarray(filled(dtype, shape), order=kind)
+
+
+@st.composite
+def array_samples(draw, shape=None, dtypes=tuple(DTYPES)):
+    if shape is None:
+        shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    dtype = draw(st.sampled_from(dtypes))
+    kind = draw(st.sampled_from(["C", "F", "step", "perm"]))
+    perm = draw(st.permutations(range(len(shape))))
+    return Sample(f"{kind}{list(perm)}{shape}:{dtype}", lambda: build(dtype, shape, kind, perm))
+
+
+@st.composite
+def indices(draw, shape):
+    """An index for an array of ``shape``: mostly valid, sometimes not."""
+    items, dim = [], 0
+    for _ in range(draw(st.integers(0, len(shape) + 1))):
+        size = shape[dim] if dim < len(shape) else 1
+        kind = draw(st.sampled_from(["int", "npint", "slice", "slice", "None", "...", "bool",
+                                     "intarray", "mask"]))
+        dim += kind in ("int", "npint", "slice", "intarray", "mask")
+        position = st.integers(-size - 1, size)
+        if kind == "int":
+            items.append(draw(position))
+        elif kind == "npint":
+            items.append(draw(st.sampled_from([np.intp, np.int8, np.uint16]))(abs(draw(position))))
+        elif kind == "slice":
+            bound = st.none() | position
+            items.append(slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, -1, -3]))))
+        elif kind == "intarray":
+            items.append(np.array(draw(st.lists(st.integers(-size, max(size - 1, 0)), max_size=3)),
+                                  dtype=np.intp).reshape(draw(st.sampled_from([(-1,), (1, -1)]))))
+        elif kind == "mask":
+            items.append(np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size)), dtype=bool))
+        else:
+            items.append({"None": None, "...": Ellipsis, "bool": draw(st.booleans())}[kind])
+    if len(items) == 1 and draw(st.booleans()):
+        return items[0]
+    return tuple(items)
+
+
+@settings(max_examples=400)
+@given(st.data())
+def test_getitem_random(data):
+    x = data.draw(array_samples())
+    idx = data.draw(indices(x.shape))
+    run_all(registry.get("getitem"), [([x, const(repr(idx), idx)], {})])
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_setitem_random(data):
+    x = data.draw(array_samples())
+    idx = data.draw(indices(x.shape))
+    status, view = outcome(lambda: x.make()[idx])
+    shape = view.shape if status == "ok" else ()
+    v = data.draw(st.sampled_from(SCALARS) | array_samples(shape=shape) |
+                  array_samples(shape=shape[-1:]) | array_samples())
+    run_all(registry.get("setitem"), [([x, const(repr(idx), idx), v], {})])
+
+
+AXIS_OPS = [op for op in NUMPY_OPS if "axis" in op.attrs]
+
+
+@settings(max_examples=400)
+@given(st.data())
+def test_axis_random(data):
+    op = data.draw(st.sampled_from(AXIS_OPS))
+    x = data.draw(array_samples())
+    ndim = len(x.shape)
+    axis = data.draw(st.none() | st.integers(-ndim - 1, ndim) |
+                     st.lists(st.integers(-ndim, max(ndim - 1, 0)), max_size=3).map(tuple))
+    attrs = {"axis": axis}
+    if "keepdims" in op.attrs:
+        attrs["keepdims"] = data.draw(st.booleans())
+    if "dtype" in op.attrs:
+        attrs["dtype"] = data.draw(st.sampled_from([None, None, np.float32, "i8", complex]))
+    run_all(op, [([x], attrs)])
+
+
+ELEMENTWISE = [op for op in NUMPY_OPS if op.elementwise and len(op.args) >= 2]
+
+
+@settings(max_examples=400)
+@given(st.data())
+def test_broadcast_layouts_random(data):
+    """Operands of broadcast-compatible shapes in every layout: the result's layout."""
+    op = data.draw(st.sampled_from(ELEMENTWISE))
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    operands = []
+    for _ in op.args:
+        ndim = data.draw(st.integers(0, len(shape)))
+        sub = tuple(n if data.draw(st.booleans()) else 1 for n in shape[len(shape) - ndim:])
+        operands.append(data.draw(array_samples(shape=sub) | st.sampled_from(SCALARS)))
+    run_all(op, [(operands, {})])
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_reshape_random(data):
+    x = data.draw(array_samples())
+    size = int(np.prod(x.shape))
+    dims = data.draw(st.lists(st.sampled_from([1, 2, 3, size, -1]), max_size=3))
+    shape = const(repr(tuple(dims)), tuple(dims))
+    order = data.draw(st.sampled_from(["C", "F", "A"]))
+    run_all(registry.get("np.reshape"), [([x, shape], {"order": order})])
+    run_all(registry.get("array.reshape"), [([x] + [const(repr(d), d) for d in dims] or [x, shape], {})])
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_creation_random(data):
+    op = data.draw(st.sampled_from([op for op in NUMPY_OPS if op.args[:1] == ("shape",)]))
+    dims = tuple(data.draw(st.lists(st.integers(-1, 3), max_size=4)))
+    args = [const(repr(dims), dims)] + [data.draw(st.sampled_from(SCALARS)) for _ in op.args[1:]]
+    attrs = {"dtype": data.draw(st.sampled_from(DTYPE_ATTRS[:10])),
+             "order": data.draw(st.sampled_from("CF"))}
+    run_all(op, [(args, attrs)])

@@ -15,7 +15,8 @@ from pyjit.ir.infer import infer
 from pyjit.ir.compare import graphs_equal
 from pyjit.ir.parser import parse
 from pyjit.ir.printer import print_graph
-from pyjit.ir.types import (BOOL, FLOAT, INT, NONE, Array, Const, NpScalar, TupleT)
+from pyjit.ir.types import (BOOL, FLOAT, INT, NONE, Array, Const, NpScalar, TupleT, UnionT,
+                            unify)
 from pyjit.ir.verify import verify
 from pyjit.report.reasons import Unsupported
 
@@ -94,8 +95,8 @@ def test_one_graph_many_specializations():
     assert all(v.type is None for v in [*g.entry.params, *(n.out for n in g.entry.nodes)])
 
 
-def sum_loop(init, item="%8"):
-    """``total = init; for i in range(n): total += item``."""
+def sum_loop(init, item="%8", step="0.5"):
+    """``total = init; for i in range(n): total += item * 1``, ``%12`` is ``step``."""
     return f"""\
 graph total(%0 = local n) {{
 ^0(%0 n):
@@ -103,7 +104,7 @@ graph total(%0 = local n) {{
   %2 = const {{value=1}}
   %3 = const {{value={init}}}
   %4 = range_len %1, %0, %2 !1
-  %12 = const {{value=0.5}}
+  %12 = const {{value={step}}}
   br ^1(%3, %1)
 ^1(%5 total, %6):
   %7 = lt %6, %4
@@ -134,6 +135,35 @@ def test_loop_carried_types(init, item, total):
     head = t.blocks[1]
     assert [p.type for p in head.params] == [total, INT]
     assert head.nodes[0].out.type == BOOL
+
+
+def test_float_accumulator_of_numpy_floats_is_a_union():
+    # s = 0.0; s += f64(...): CPython's result is float if the loop never runs,
+    # np.float64 otherwise; both are doubles, so the join is float|f64.
+    need("add", "mul", "lt")
+    t = typed(sum_loop("0.0", "%12", "f64(0.5)"), INT)
+    head, body = t.blocks[1], t.blocks[2]
+    assert head.params[0].type == UnionT([FLOAT, NpScalar(F64)])
+    assert body.nodes[2].out.type == NpScalar(F64)      # float|f64 + f64 is f64 either way
+
+
+def test_rules_run_per_union_member():
+    need("add")
+    graph = """\
+graph f(%0 = local x, %1 = local y) {
+^0(%0 x, %1 y):
+  %2 = add %0, %1
+  exit 0
+exits:
+  0 end z=%2
+}"""
+    float_or_f64 = unify(FLOAT, NpScalar(F64))
+    assert typed(graph, float_or_f64, INT).entry.nodes[0].out.type == float_or_f64
+    assert typed(graph, float_or_f64, NpScalar(F64)).entry.nodes[0].out.type == NpScalar(F64)
+    # int + f32 is f32 (a Python int is weak), i64 + f32 is f64: no single type.
+    r = unsupported(graph, unify(INT, NpScalar(np.dtype(np.int64))), NpScalar(F32),
+                    code="PJ0006")
+    assert "on one path" in r.detail
 
 
 def test_int_accumulator_gaining_floats_is_pj0007():

@@ -11,7 +11,7 @@ from pyjit.ir.compare import graphs_equal, same_object
 from pyjit.ir.parser import ParseError, Unresolved, parse, parse_type, parse_value, resolve
 from pyjit.ir.printer import attr_text, print_graph
 from pyjit.ir.types import (BOOL, COMPLEX, ELLIPSIS, FLOAT, INT, NONE, NUMERIC_DTYPES, SLICE,
-                            Array, Const, NpScalar, Opaque, TupleT)
+                            Array, Const, NpScalar, Opaque, TupleT, UnionT, unify)
 from pyjit.ir.verify import verify
 
 F64 = np.dtype(np.float64)
@@ -189,7 +189,7 @@ TYPE_TEXTS = ["int", "float", "bool", "complex", "f64", "i32", "u8", "b1", "c128
               "((int, (f64[?],)), bool)", "None", "slice", "ellipsis", "opaque<list>",
               "opaque<ndarray>", "const<numpy>", "const<numpy.sin>", "const<math.sqrt>",
               "const<len>", "const<range>", "const<dtype:float64>", "const<'a>b'>",
-              "(const<math>, opaque<dict>)"]
+              "(const<math>, opaque<dict>)", "f64|float", "(b1|bool, i64|int)"]
 
 
 @pytest.mark.parametrize("text", TYPE_TEXTS)
@@ -206,6 +206,7 @@ def test_types_resolve_to_objects():
     assert parse_type("opaque<list>") == Opaque(list)
     assert parse_type("f64[?]:A") == Array(F64, 1, "A")
     assert parse_type("(int,)") == TupleT((INT,))
+    assert parse_type("f64|float") == UnionT([FLOAT, NpScalar(F64)])
 
 
 def test_unresolved_names_become_stable_placeholders():
@@ -231,7 +232,9 @@ _scalars = st.sampled_from([INT, FLOAT, BOOL, COMPLEX, NONE, SLICE, ELLIPSIS] +
                            [NpScalar(d) for d in NUMERIC_DTYPES])
 _arrays = st.builds(Array, st.sampled_from(NUMERIC_DTYPES), st.integers(0, 4),
                     st.sampled_from("CFA"))
-_types = st.recursive(_scalars | _arrays,
+_unions = st.sampled_from([unify(FLOAT, NpScalar(F64)), unify(INT, NpScalar(np.dtype(np.int64))),
+                           unify(BOOL, NpScalar(np.dtype(np.bool_)))])
+_types = st.recursive(_scalars | _arrays | _unions,
                       lambda inner: st.lists(inner, max_size=3).map(lambda xs: TupleT(tuple(xs))),
                       max_leaves=8)
 

@@ -208,6 +208,23 @@ def test_cbr_condition_must_be_boolean_when_typed():
     verify(g, typed=True)
 
 
+def test_union_params_and_conditions():
+    g = parse("""\
+graph f(%0 = local x, %1 = local y, %2 = local c) {
+^0(%0 x:float, %1 y:f64, %2 c:bool|b1):
+  cbr %2, ^1(%0), ^1(%1)
+^1(%3 s:f64|float):
+  %4:bool = truth %3
+  exit 0
+exits:
+  0 end s=%3
+}""")
+    verify(g, typed=True)
+    g.blocks[1].params[0].type = FLOAT
+    with pytest.raises(VerifyError, match=r"passes %1 y:f64 to \^1 parameter %3 s:float"):
+        verify(g, typed=True)
+
+
 def test_array_params_accept_narrower_layouts():
     g = Graph("f")
     a = g.add_input("a", "local", type=Array(np.dtype(np.float64), 1))

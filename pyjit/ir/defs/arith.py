@@ -35,6 +35,12 @@ def result_layout(ndim: int, *types: Type) -> str:
     F-ordered array among scalars gives F, but F with broadcasting can give
     neither order (``F(2,3,1) + (3,)``), and so can a non-contiguous operand:
     those are ``A``.  One-dimensional results are always contiguous.
+
+    >>> import numpy as np
+    >>> from pyjit.ir.types import FLOAT
+    >>> f, c = Array(np.dtype("f8"), 2, "F"), Array(np.dtype("f8"), 2, "C")
+    >>> result_layout(2, f, FLOAT), result_layout(2, f, c), result_layout(2, c, c)
+    ('F', 'A', 'C')
     """
     if ndim <= 1:
         return "C"
@@ -72,6 +78,9 @@ def pow_changes_type(a, b) -> bool:
     finite fractional exponent (``(-8.0) ** 0.5`` is complex).  numpy scalars
     and arrays keep their type (numpy gives nan or raises), and so do complex
     numbers.  The reference raises Deopt there and CPython computes it.
+
+    >>> pow_changes_type(2, -1), pow_changes_type(-8.0, 0.5), pow_changes_type(-8.0, 2.0)
+    (True, True, False)
     """
     ta, tb = type(a), type(b)
     if ta not in _PY_REAL or tb not in _PY_REAL:
@@ -104,28 +113,24 @@ def _named(impl, name, fn):
     return impl
 
 
-def _declare_binary(name, fn, **props):
-    layout = matmul_layout if fn is operator.matmul else result_layout
-
+def _declare_binary(name, fn, layout=result_layout, elementwise=True):
     def impl(a, b):
         return fn(a, b)
 
     _named(impl, name, fn)
     op = defop(name, args=("a", "b"), callables=[fn], may_raise=True,
-               elementwise=fn is not operator.matmul, **props)(impl)
+               elementwise=elementwise)(impl)
     op.type_rule(_binary_rule(fn, layout))
     return op
 
 
-def _declare_inplace(name, fn, **props):
-    layout = matmul_layout if fn is operator.imatmul else result_layout
-
+def _declare_inplace(name, fn, layout=result_layout, elementwise=True):
     def impl(a, b):
         return fn(a, b)
 
     _named(impl, name, fn)
     op = defop(name, args=("a", "b"), callables=[fn], may_raise=True, pure=False,
-               mutates=("a",), elementwise=fn is not operator.imatmul, **props)(impl)
+               mutates=("a",), elementwise=elementwise)(impl)
     op.type_rule(_inplace_rule(fn, layout))
     return op
 
@@ -140,21 +145,24 @@ def _declare_unary(name, fn):
     return op
 
 
-for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "matmul",
-              "lshift", "rshift", "and_", "or_", "xor",
-              "lt", "le", "eq", "ne", "gt", "ge"):
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "lshift", "rshift",
+              "and_", "or_", "xor", "lt", "le", "eq", "ne", "gt", "ge"):
     _declare_binary(_name, getattr(operator, _name))
 
-for _name in ("iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "imatmul",
+for _name in ("iadd", "isub", "imul", "itruediv", "ifloordiv", "imod",
               "ilshift", "irshift", "iand", "ior", "ixor"):
     _declare_inplace(_name, getattr(operator, _name))
 
 for _name in ("neg", "pos", "invert"):
     _declare_unary(_name, getattr(operator, _name))
 
+_declare_binary("matmul", operator.matmul, matmul_layout, elementwise=False)
+_declare_inplace("imatmul", operator.imatmul, matmul_layout, elementwise=False)
+
 
 @defop("pow", args=("a", "b"), callables=[operator.pow], may_raise=True, elementwise=True)
 def pow_(a, b):
+    """``a ** b``, or Deopt where Python numbers change type (``2 ** -1``)."""
     if pow_changes_type(a, b):
         raise Deopt("a ** b changes type for these values")
     return a ** b
@@ -166,6 +174,7 @@ pow_.type_rule(_binary_rule(operator.pow))
 @defop("ipow", args=("a", "b"), callables=[operator.ipow], may_raise=True, pure=False,
        mutates=("a",), elementwise=True)
 def ipow(a, b):
+    """``a **= b``: arrays in place; Deopt as for ``pow``."""
     if pow_changes_type(a, b):
         raise Deopt("a **= b changes type for these values")
     a **= b

@@ -6,7 +6,8 @@ are Python ints (``a.shape`` is a tuple of ``int``), as numpy returns them.
 the same ops: they read the attribute, and accept Python scalars as well.
 
     >>> from pyjit.ir.registry import get
-    >>> get("attr.shape").infer([Array(np.dtype("f8"), 2)], {}), get("attr.T").infer([Array(np.dtype("f8"), 2)], {})
+    >>> matrix = Array(np.dtype("f8"), 2)
+    >>> get("attr.shape").infer([matrix], {}), get("attr.T").infer([matrix], {})
     ((int, int), f64[?,?]:F)
 """
 from __future__ import annotations
@@ -18,11 +19,11 @@ from ..types import INT, Array, Const, NpScalar, PyScalar, TupleT, Type
 from ._rules import by_example
 
 
-def _attribute(name: str, *, callables=(), scalars=True):
+def _attribute(name: str, *, callables=(), scalars=True, may_raise=False):
     """Declare ``attr.<name>``, read on arrays and numpy scalars (``scalars=False``:
     on arrays only)."""
     families = ("array", "npscalar") if scalars else ("array",)
-    return defop(f"attr.{name}", args=("x",), callables=callables,
+    return defop(f"attr.{name}", args=("x",), callables=callables, may_raise=may_raise,
                  attributes=[(family, name) for family in families])
 
 
@@ -90,10 +91,11 @@ itemsize.type_rule(_int_rule(py_ok=False))
 nbytes.type_rule(_int_rule(py_ok=False))
 
 
-@_attribute("dtype")
+@_attribute("dtype", may_raise=True)
 def dtype(x):
-    """The dtype object itself; a region is typed with numpy's canonical instance
-    (``np.dtype(np.float64)``), so another instance equal to it deoptimizes."""
+    """The dtype object itself.  Its type is a constant, numpy's canonical instance
+    (``np.dtype(np.float64)``), compared by identity; an array carrying another
+    instance equal to it (one unpickled, say) deoptimizes."""
     d = x.dtype
     if d is not np.dtype(d.type):
         raise Deopt("dtype is not numpy's canonical instance")

@@ -63,8 +63,9 @@ def round_(x, ndigits=None):
 
 
 @round_.type_rule
-def _(x, ndigits=NONE):
-    if ndigits in (None, NONE):
+def _(x, ndigits=None):
+    # An omitted ndigits arrives as None; ``round(x, None)`` is ``round(x)``.
+    if ndigits is None or ndigits == NONE:
         return by_example(round, x)
     return by_example(round, x, ndigits)
 
@@ -112,8 +113,10 @@ def complex_(real, imag=None):
 
 
 @complex_.type_rule
-def _(real, imag=NONE):
-    if imag in (None, NONE):
+def _(real, imag=None):
+    # An omitted imag arrives as None; an explicit ``None`` is a TypeError in
+    # CPython, and by_example rejects its type.
+    if imag is None:
         return by_example(complex, real)
     return by_example(complex, real, imag)
 

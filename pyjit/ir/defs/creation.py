@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import TypeRuleError, defop
-from ..types import INT, NONE, Array, NpScalar, PyScalar, TupleT, Type
+from ..types import INT, NONE, Array, NpScalar, PyScalar, TupleT, Type, members
 from ._rules import by_example
-from .ufuncs import require_int64
+from .ufuncs import by_example_with_none, require_int64
 
 
 def _array_type(result: Type, layout: str) -> Array:
@@ -43,8 +43,8 @@ def like_layout(a: Type, order: str) -> str:
 
 def _is_dim(t: Type) -> bool:
     # numpy takes any integer as a dimension, but not a bool (np.zeros(True) raises).
-    return t == INT or isinstance(t, (NpScalar, Array)) and t.dtype.kind in "iu" and \
-        (isinstance(t, NpScalar) or t.ndim == 0)
+    return all(m == INT or isinstance(m, (NpScalar, Array)) and m.dtype.kind in "iu" and
+               (isinstance(m, NpScalar) or m.ndim == 0) for m in members(t))
 
 
 def shape_example(t: Type):
@@ -63,11 +63,6 @@ def _not_py_int(t: Type) -> Type:
     if t == INT:
         raise TypeRuleError("a Python int as the array operand")
     return t
-
-
-def _present(*types: Type) -> list:
-    """The inputs given: an omitted optional input has type None."""
-    return [t for t in types if t != NONE]
 
 
 # --- new arrays of a shape ---------------------------------------------------
@@ -100,13 +95,16 @@ _declare_filled(np.full, ("shape", "fill_value"), {"dtype": None, "order": "C"})
        callables=[np.eye], may_raise=True)
 def eye(N, M=None, k=None, *, dtype=float, order="C"):
     require_int64(N, M, k)
-    return np.eye(N, M, 0 if k is None else k, dtype=dtype, order=order)
+    return _eye(N, M, k, dtype=dtype, order=order)
+
+
+def _eye(N, M, k, **params):
+    return np.eye(N, M, 0 if k is None else k, **params)
 
 
 @eye.type_rule
 def _(N, M=NONE, k=NONE, *, dtype=float, order="C"):
-    return _array_type(by_example(lambda *n: np.eye(*n, dtype=dtype, order=order),
-                                  *_present(N, M, k)), order)
+    return _array_type(by_example_with_none(_eye, N, M, k, dtype=dtype, order=order), order)
 
 
 @defop("np.identity", args=("n",), attrs={"dtype": None}, callables=[np.identity],
@@ -133,12 +131,8 @@ def arange(start, stop=None, step=None, *, dtype=None):
 
 @arange.type_rule
 def _(start, stop=NONE, step=NONE, *, dtype=None):
-    if stop == NONE and step != NONE:
-        # np.arange(n, step=s): the one bound is the stop.
-        return _array_type(by_example(lambda n, s: np.arange(n, None, s, dtype=dtype),
-                                      start, step), "C")
-    return _array_type(by_example(lambda *b: np.arange(*b, dtype=dtype),
-                                  *_present(start, stop, step)), "C")
+    # np.arange(n, None, s) is np.arange(0, n, s), as the call np.arange(n, step=s).
+    return _array_type(by_example_with_none(np.arange, start, stop, step, dtype=dtype), "C")
 
 
 @defop("np.linspace", args=("start", "stop", "num?"),
@@ -146,7 +140,11 @@ def _(start, stop=NONE, step=NONE, *, dtype=None):
        may_raise=True)
 def linspace(start, stop, num=None, *, endpoint=True, retstep=False, dtype=None):
     """Scalar bounds only; ``num`` defaults to 50 and must not be negative."""
-    return np.linspace(start, stop, 50 if num is None else num, endpoint, dtype=dtype)
+    return _linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+
+
+def _linspace(start, stop, num, **params):
+    return np.linspace(start, stop, 50 if num is None else num, **params)
 
 
 @linspace.type_rule
@@ -155,8 +153,8 @@ def _(start, stop, num=NONE, *, endpoint=True, retstep=False, dtype=None):
         raise TypeRuleError("linspace() with retstep=True or a non-bool endpoint")
     if not all(isinstance(t, (PyScalar, NpScalar)) for t in (start, stop)):
         raise TypeRuleError("linspace() bounds must be scalars")
-    return _array_type(by_example(lambda *b: np.linspace(*b, endpoint=endpoint, dtype=dtype),
-                                  *_present(start, stop, num)), "C")
+    return _array_type(by_example_with_none(_linspace, start, stop, num, endpoint=endpoint,
+                                            dtype=dtype), "C")
 
 
 # --- new arrays like another -----------------------------------------------
@@ -196,7 +194,7 @@ _declare_like(np.ndarray.copy, ("a",), {"order": "C"}, name="array.copy", callab
               methods=[("array", "copy")])
 # a.astype(t) on an array, or on a numpy scalar (which gives a numpy scalar).
 _declare_like(lambda a, dtype, order="K": a.astype(dtype, order=order), ("a",),
-              {"dtype": None, "order": "K"}, name="astype", callables=(),
+              {"dtype": None, "order": "K"}, name="array.astype", callables=(),
               methods=[("array", "astype"), ("npscalar", "astype")], dtype_required=True)
 
 

@@ -26,11 +26,20 @@ import numpy as np
 
 from ..registry import TypeRuleError, defop
 from ..types import (BOOL, ELLIPSIS, INT, NONE, SLICE, Array, NpScalar, PyScalar, TupleT,
-                     Type)
+                     Type, members)
 
 
 def _index_kind(t: Type) -> tuple[str, int]:
-    """The kind of one index item and the number of dimensions of x it consumes."""
+    """The kind of one index item and the number of dimensions of x it consumes.
+    A union inside a tuple (``a[i, j]`` with ``i`` an ``int|i64``) is fine when
+    all its members index alike."""
+    kinds = {_member_kind(m) for m in members(t)}
+    if len(kinds) > 1:
+        raise TypeRuleError(f"index of type {t}")
+    return kinds.pop()
+
+
+def _member_kind(t: Type) -> tuple[str, int]:
     if t == INT or isinstance(t, NpScalar) and t.dtype.kind in "iu":
         return "int", 1
     if t == BOOL or isinstance(t, NpScalar) and t.dtype.kind == "b":
@@ -85,7 +94,7 @@ def indexed_type(x: Array, idx: Type) -> Type:
     if any(k in ("array", "mask", "bool") for k in kinds):
         ndim += _advanced_ndim(kinds, items)
         whole_rows = kinds[0] in ("array", "mask") and set(kinds[1:]) <= {"ellipsis"}
-        layout = "C" if ndim <= 1 or x.layout == "C" and whole_rows else "A"
+        layout = "C"
         return x.with_(ndim=ndim, layout=layout)
     if ndim == 0 and "ellipsis" not in kinds:
         return NpScalar(x.dtype)

@@ -3,7 +3,8 @@
 
 Result dtype and ndim come from numpy on examples (1-d . 1-d is a numpy
 scalar, 2-d @ 1-d a 1-d array, 2-d @ 2-d a 2-d array).  numpy allocates a
-product C-contiguous, even ``np.dot`` of a Fortran array and a scalar.
+product C-contiguous, except that a product with a scalar (or 0-d) operand
+is a multiply whose memory order numpy chooses case by case: 'A'.
 Mismatched inner dimensions raise ValueError at run time, so every op here
 may raise.
 
@@ -24,10 +25,11 @@ from .ufuncs import elementwise_type, require_int64
 
 def product_type(fn, a: Type, b: Type) -> Type:
     """The type of ``fn(a, b)``; see the module docstring for the layout."""
-    result = elementwise_type(by_example(fn, a, b), a, b)
-    if isinstance(result, Array) and result.ndim > 1:
-        return result.with_(layout=_stacked_layout(fn, a, b))
-    return result
+    result = by_example(fn, a, b)
+    if not isinstance(result, Array) or result.ndim <= 1:
+        return elementwise_type(result)
+    scalar_operand = any(not isinstance(t, Array) or t.ndim == 0 for t in (a, b))
+    return result.with_(layout="A" if scalar_operand else _stacked_layout(fn, a, b))
 
 
 def _stacked_layout(fn, a: Array, b: Array) -> str:

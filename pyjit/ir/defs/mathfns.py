@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from ..registry import TypeRuleError, defop
-from ..types import BOOL, FLOAT, NONE, NpScalar, PyScalar, Type
+from ..types import BOOL, FLOAT, NpScalar, PyScalar, Type
 from ._rules import by_example
 
 
@@ -41,13 +41,16 @@ def _check_real(fn, types):
 
 def _declare(fn, nargs, rule):
     """Declare ``math.<fn>`` taking ``nargs`` reals, with the reference ``fn`` itself."""
-    args = ("x",) if nargs == 1 else ("x", "y")
-
-    def impl(*values):
-        return fn(*values)
+    if nargs == 1:
+        def impl(x):
+            return fn(x)
+    else:
+        def impl(x, y):
+            return fn(x, y)
 
     impl.__name__ = impl.__qualname__ = fn.__name__
     impl.__doc__ = f"``math.{fn.__name__}``, as CPython evaluates it."
+    args = ("x",) if nargs == 1 else ("x", "y")
     op = defop("math." + fn.__name__, args=args, callables=[fn], may_raise=True)(impl)
     op.type_rule(rule)
     return op
@@ -101,7 +104,8 @@ def log(x, base=None):
 
 @log.type_rule
 def _(x, base=None):
-    _check_real(math.log, [t for t in (x, base) if t is not None and t != NONE])
+    # An omitted base arrives as None; an explicit ``None`` is a TypeError in CPython.
+    _check_real(math.log, (x,) if base is None else (x, base))
     return FLOAT
 
 

@@ -12,7 +12,8 @@ any of them raises OverflowError when a Python int does not fit the other
 operand's dtype (``np.add(np.int8(1), 1000)``).
 
     >>> from pyjit.ir.registry import get
-    >>> get("np.sqrt").infer([FLOAT], {}), get("np.add").infer([Array(np.dtype("f8"), 2, "F"), INT], {})
+    >>> fortran = Array(np.dtype("f8"), 2, "F")
+    >>> get("np.sqrt").infer([FLOAT], {}), get("np.add").infer([fortran, INT], {})
     (f64, f64[?,?]:F)
 """
 from __future__ import annotations
@@ -38,26 +39,40 @@ def require_int64(*values) -> None:
             raise Deopt(f"Python int {v} does not fit in int64")
 
 
+def by_example_with_none(fn, *types: Type, **attrs) -> Type:
+    """``by_example`` where some inputs may be None (an omitted optional input or
+    an explicit None, such as a missing bound of ``np.clip``): None is passed
+    through, examples stand for the others."""
+    def call(*present):
+        values = iter(present)
+        return fn(*(None if t == NONE else next(values) for t in types), **attrs)
+
+    return by_example(call, *(t for t in types if t != NONE))
+
+
 def elementwise_result_layout(*types: Type) -> str:
     """Layout of a fresh array numpy allocates with ``order='K'`` from these inputs.
 
-    numpy orders the result's axes like the inputs' strides.  A strided ('A')
-    input may be ordered either way (``f[::2]`` of a Fortran array gives a
-    Fortran result), and a 'C' type may hold an array that is Fortran-contiguous
-    too (shape ``(3, 1)``), so only unanimous C or unanimous F inputs of ndim > 1
-    prove the result's layout.  (``_rules.elementwise_layout`` answers 'C' for
-    both of those cases.)
+    numpy orders the result's axes like the inputs' strides, and its ties go to
+    C order, so C inputs of ndim > 1 (1-d and 0-d ones are C-ordered whatever
+    their strides) give a C result.  A Fortran input alone (beside scalars)
+    gives an F result, but one broadcast against another array may not: a
+    Fortran ``(2, 2, 1)`` plus a ``(2,)`` is neither C nor F, and the types do
+    not show which axes have length 1.  A strided ('A') input may be ordered
+    either way (``f[::2]`` of a Fortran ``f`` gives a Fortran result).
+    (``_rules.elementwise_layout`` answers C or F in both of those cases.)
     """
-    layouts = {t.layout for t in types if isinstance(t, Array) and t.ndim > 1}
-    if not layouts or layouts == {"C"}:
+    arrays = [t for t in types if isinstance(t, Array) and t.ndim > 0]
+    if all(t.layout == "C" for t in arrays if t.ndim > 1):
         return "C"
-    if layouts == {"F"}:
+    if len(arrays) == 1 and arrays[0].layout == "F":
         return "F"
     return "A"
 
 
 def elementwise_type(result: Type, *types: Type) -> Type:
-    """Check an example's result type is numeric and give an array its layout."""
+    """The type of an elementwise result, from its example's: a numpy scalar, or an
+    array given its layout (a 0-d one is always C)."""
     if isinstance(result, Array):
         layout = "C" if result.ndim == 0 else elementwise_result_layout(*types)
         return result.with_(layout=layout)
@@ -66,9 +81,9 @@ def elementwise_type(result: Type, *types: Type) -> Type:
     return result
 
 
-def _declare_ufunc(ufunc: np.ufunc, arg_names: tuple, methods=()) -> None:
-    op = defop(f"np.{ufunc.__name__}", args=arg_names, callables=[ufunc], methods=methods,
-               elementwise=True, may_raise=True)
+def _declare_ufunc(ufunc: np.ufunc, arg_names: tuple) -> None:
+    op = defop(f"np.{ufunc.__name__}", args=arg_names, callables=[ufunc], elementwise=True,
+               may_raise=True)
 
     def impl(*args):
         require_int64(*args)
@@ -96,9 +111,25 @@ for _ufunc in UNARY:
     _declare_ufunc(_ufunc, ("x",))
 for _ufunc in BINARY:
     _declare_ufunc(_ufunc, ("x1", "x2"))
-# a.conj() and a.conjugate() are the ufunc applied to the receiver.
-_declare_ufunc(np.conjugate, ("x",), methods=[("array", "conj"), ("array", "conjugate"),
-                                             ("npscalar", "conj"), ("npscalar", "conjugate")])
+_declare_ufunc(np.conjugate, ("x",))
+
+
+@defop("array.conjugate", args=("x",), methods=[
+    (family, name) for family in ("array", "npscalar") for name in ("conj", "conjugate")])
+def conjugate_method(x):
+    """``a.conj()``.  Unlike ``np.conjugate(a)``, a real array's conjugate is the
+    array itself, not a copy (so not an elementwise op): a bool array stays bool
+    and a 0-d array stays an array; a complex array's is the ufunc's result."""
+    return x.conjugate()
+
+
+@conjugate_method.type_rule
+def _(x):
+    if isinstance(x, Array) and x.dtype.kind != "c":
+        return x
+    if not isinstance(x, (Array, NpScalar)):
+        raise TypeRuleError(f"conjugate() of {x}")
+    return elementwise_type(by_example(lambda v: v.conjugate(), x), x)
 
 
 @defop("np.where", args=("condition", "x", "y"), callables=[np.where], elementwise=True,
@@ -126,13 +157,7 @@ def clip(a, a_min, a_max):
 
 @clip.type_rule
 def _(a, a_min, a_max):
-    bounds = [t for t in (a_min, a_max) if t != NONE]
-
-    def clip_example(x, *present):
-        values = iter(present)
-        return np.clip(x, *(None if t == NONE else next(values) for t in (a_min, a_max)))
-
-    return elementwise_type(by_example(clip_example, a, *bounds), a, *bounds)
+    return elementwise_type(by_example_with_none(np.clip, a, a_min, a_max), a, a_min, a_max)
 
 
 @defop("np.round", args=("a",), attrs={"decimals": 0}, callables=[np.round, np.around],
