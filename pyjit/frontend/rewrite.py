@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from bytecode import Bytecode, Instr, Label
 
+from ..ir.types import UNBOUND
 from .cpython import table
 
 
@@ -84,7 +85,14 @@ def _dispatch(region, eager_label, resume_labels, location) -> list:
                 Instr("POP_TOP")]
         m = len(e.names) + len(e.stack)
         seq.append(Instr("UNPACK_SEQUENCE", m) if m else Instr("POP_TOP"))
-        seq += [Instr("STORE_FAST", name) for name in e.names]
+        for name in e.names:
+            if name in e.maybe:  # UNBOUND: leave the frame's local as it is
+                skip, done = Label(), Label()
+                seq += [Instr("COPY", 1), Instr("LOAD_CONST", UNBOUND), Instr("IS_OP", 0),
+                        table.jump_if_true(skip), Instr("STORE_FAST", name), _Jump(done, location),
+                        skip, Instr("POP_TOP"), done]
+            else:
+                seq.append(Instr("STORE_FAST", name))
         if e.kind == "return":
             seq.append(Instr("RETURN_VALUE"))
         else:

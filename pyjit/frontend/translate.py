@@ -19,6 +19,7 @@ import types
 from bytecode import Instr, Label, TryBegin, TryEnd
 
 from ..ir.graph import Exit, Graph, Value
+from ..ir.types import UNBOUND
 from ..report.reasons import Unsupported
 from . import items as it
 from .cpython import table
@@ -39,23 +40,25 @@ class FnInfo:
 
 @dataclass
 class State:
-    """The symbolic frame: locals, operand stack, and the locals assigned on only
-    some of the paths that reach here (Note [maybe-unbound locals])."""
+    """The symbolic frame: locals, operand stack, and the locals that may be
+    unbound on some path reaching here (Note [maybe-unbound locals])."""
 
     env: dict
     stack: list
-    dropped: frozenset = frozenset()
+    maybe: frozenset = frozenset()
 
     def fork(self, stack=None) -> "State":
-        return State(dict(self.env), list(self.stack if stack is None else stack), self.dropped)
+        return State(dict(self.env), list(self.stack if stack is None else stack), self.maybe)
 
 
 # Note [maybe-unbound locals]
-#   A local assigned on some paths into a join but not others has no value
-#   after the join unless it was bound before the region (then the region's
-#   live-in stands for it on the other paths).  Such a local is "dropped": it is
-#   fine as long as nothing reads it, but an exit where it is live cannot say
-#   what CPython's frame would hold, so translation fails there (PJ0005).
+#   A local assigned on some paths into a join but not others, and not bound
+#   before the region, holds the sentinel ``UNBOUND`` (type ``undef``) on the
+#   other paths: the join's block argument has a type like ``float|undef``.
+#   Reading such a local goes through ``check_bound`` (which bails out so that
+#   CPython raises UnboundLocalError), and an exit stores it only when it is
+#   bound (rewrite.py), so the frame ends up exactly as CPython's would.  The
+#   classic case is a loop variable read after its loop.
 
 
 @dataclass
@@ -87,6 +90,7 @@ class Translator:
     index: int = 0
     terminated: bool = False
     visited: set = field(default_factory=set)     # instruction indexes translated
+    _undef: Value | None = None
 
     # ---- the driver -------------------------------------------------------------------
 
@@ -152,19 +156,13 @@ class Translator:
         for p in preds:
             names |= set(p.state.env)
         block = self.graph.new_block()
-        env, fixed_names, param_names = {}, {}, []
-        defined = self.fn.d.defined[self.start] if self.depth == 0 else frozenset()
-        dropped = set()
-        for p in preds:
-            dropped |= p.state.dropped
+        env, param_names, maybe = {}, [], set()
         for name in sorted(names):
-            if any(name not in p.state.env for p in preds) and name not in defined:
-                dropped.add(name)  # see Note [maybe-unbound locals]
-                continue
-            vals = [p.state.env[name] if name in p.state.env else self.live_in(name) for p in preds]
+            vals = [self._edge_value(name, p.state) for p in preds]
+            if any(name in p.state.maybe or v is self.undef() for p, v in zip(preds, vals)):
+                maybe.add(name)
             if all(v is vals[0] for v in vals):
                 env[name] = vals[0]
-                fixed_names[name] = vals[0]
             else:
                 env[name] = block.add_param(hint=name)
                 param_names.append(name)
@@ -187,7 +185,7 @@ class Translator:
         for p in preds:
             p.target[0] = block
             p.target[1] = self._edge_args(sig, p.state)
-        return block, State(env, stack, frozenset(dropped - set(env)))
+        return block, State(env, stack, frozenset(maybe))
 
     def _loop_header(self, idx: int, preds: list[_Pending], created: dict):
         """A block entered by a back edge: every local the loop assigns is a parameter."""
@@ -201,10 +199,11 @@ class Translator:
             return self._fail("PJ0015", "loop in an inlined function", idx), None
         entry = preds[0].state
         env = dict(entry.env)
-        defined = d.defined[self.start] if self.depth == 0 else frozenset()
-        for name in sorted(in_loop):
-            if name not in env and name in defined:
-                env[name] = self.live_in(name)
+        maybe = set(entry.maybe)
+        for name in sorted(in_loop - set(env)):
+            env[name] = self._edge_value(name, entry)
+            if env[name] is self.undef():
+                maybe.add(name)  # bound only once the loop body ran
         block = self.graph.new_block()
         param_names = sorted(env)
         new_env = {name: block.add_param(hint=name) for name in param_names}
@@ -218,12 +217,29 @@ class Translator:
         sig = (param_names, stack_params)
         created[idx] = (block, sig)
         preds[0].target[0] = block
-        preds[0].target[1] = self._edge_args(sig, State(env, entry.stack, entry.dropped))
-        return block, State(new_env, stack, entry.dropped)
+        preds[0].target[1] = self._edge_args(sig, State(env, entry.stack, frozenset(maybe)))
+        return block, State(new_env, stack, frozenset(maybe))
+
+    def _edge_value(self, name: str, state: State) -> Value:
+        """The value of local ``name`` along an edge leaving ``state``."""
+        if name in state.env:
+            return state.env[name]
+        if self.depth == 0 and name in self.fn.d.defined[self.start]:
+            return self.live_in(name)
+        return self.undef()
+
+    def undef(self) -> Value:
+        """The ``UNBOUND`` value, defined once in the entry block (it dominates all)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        if root._undef is None:
+            root._undef = self.graph.entry.add("const", [], value=UNBOUND)
+        return root._undef
 
     def _edge_args(self, sig, state: State) -> list[Value]:
         names, stack_params = sig
-        args = [state.env[n] for n in names]
+        args = [self._edge_value(n, state) for n in names]
         for pos, j in stack_params:
             args.append(it.flatten(state.stack[pos])[j])
         return args
@@ -267,10 +283,6 @@ class Translator:
                 pending.setdefault(target_idx, []).append(_Pending(self.block, slot, state))
                 continue
             block, sig = created[target_idx]
-            missing = [n for n in sig[0] if n not in state.env]
-            if missing:
-                return self._fail("PJ0005", f"local {missing[0]!r} is assigned on only some paths "
-                                            "through the loop", target_idx)
             slot[0], slot[1] = block, self._edge_args(sig, state)
         return None
 
@@ -314,6 +326,11 @@ class Translator:
         return u
 
     def load_local(self, name: str):
+        if name in self.state.maybe:
+            v = self.emit("check_bound", [self.state.env[name]])
+            self.state.env[name] = v
+            self.state.maybe = self.state.maybe - {name}
+            return v
         if name in self.state.env:
             return self.state.env[name]
         if self.depth == 0 and name in self.fn.d.defined[self.start]:
@@ -327,6 +344,7 @@ class Translator:
         if isinstance(v, Unsupported):
             return v
         self.state.env[name] = v
+        self.state.maybe = self.state.maybe - {name}
         return None
 
     def live_in(self, name: str, source: str = "local", static=None, is_static=False) -> Value:
@@ -452,14 +470,11 @@ class Translator:
 
     def make_exit(self, kind: str, target_idx: int, state: State) -> int | Unsupported:
         d = self.fn.d
-        live = d.live[target_idx] if target_idx < len(d.live) else frozenset()
         names, values = [], []
         for name in sorted(self.assigned):
             if name in state.env:
                 names.append(name)
                 values.append(state.env[name])
-            elif name in live and name in state.dropped:
-                return self._fail("PJ0005", f"local {name!r} is assigned on only some paths", target_idx)
         base = len(d.kinds[self.start])
         if len(state.stack) < base or not all(isinstance(x, it.Below) for x in state.stack[:base]):
             u = self._fail("PJ0011", "control leaves an enclosing Python loop", target_idx)
@@ -478,7 +493,8 @@ class Translator:
                 return self._fail("PJ0011", "operand stack cannot be rebuilt", target_idx)
             stack.append(s)
         stack.reverse()  # the rewriter pushes them bottom-first; see rewrite.py
-        return self.graph.add_exit(Exit(kind, target_idx, tuple(names), values, stack))
+        maybe = frozenset(n for n in names if n in state.maybe)
+        return self.graph.add_exit(Exit(kind, target_idx, tuple(names), values, stack, maybe))
 
 
 def _term_br(slot):

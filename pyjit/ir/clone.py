@@ -52,7 +52,7 @@ def clone(graph: Graph, *, value_map: dict | None = None) -> Graph:
     new.inputs = [LiveIn(li.name, li.source, v(li.value), li.static, li.is_static)
                   for li in graph.inputs]
     new.exits = [Exit(e.kind, e.target, tuple(e.names), [v(x) for x in e.values],
-                      [StackItem(s.kind, [v(x) for x in s.values]) for s in e.stack])
+                      [StackItem(s.kind, [v(x) for x in s.values]) for s in e.stack], e.maybe)
                  for e in graph.exits]
     new._ids = itertools.count(max((x.id for x in vmap.values()), default=-1) + 1)
     return new

@@ -84,7 +84,7 @@ class _Matcher:
         return True
 
     def exit(self, x: Exit, y: Exit) -> bool:
-        if (x.kind, tuple(x.names), len(x.stack)) != (y.kind, tuple(y.names), len(y.stack)):
+        if (x.kind, tuple(x.names), len(x.stack), x.maybe) != (y.kind, tuple(y.names), len(y.stack), y.maybe):
             return False
         if not same_object(x.target, y.target) or not self.values(x.values, y.values):
             return False

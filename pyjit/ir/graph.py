@@ -148,6 +148,7 @@ class Exit:
     names: tuple = ()
     values: list = field(default_factory=list)
     stack: list = field(default_factory=list)
+    maybe: frozenset = frozenset()   # names whose value may be UNBOUND: stored only if bound
 
     def all_values(self) -> list:
         vals = list(self.values)

@@ -32,7 +32,8 @@ from .compare import graphs_equal  # noqa: F401 (parsing and comparing go togeth
 from .graph import Block, Exit, Graph, LiveIn, Node, StackItem, Term, Value
 from .printer import NAME
 from .types import (BOOL, COMPLEX, ELLIPSIS, FLOAT, INT, NONE, NUMERIC_DTYPES, SLICE, Array,
-                    Const, NpScalar, Opaque, TupleT, Type, UnionT, dtype_from_name, dtype_name)
+                    UNBOUND, UNDEF, Const, NpScalar, Opaque, TupleT, Type, UnionT, dtype_from_name,
+                    dtype_name)
 
 
 class ParseError(Exception):
@@ -50,7 +51,7 @@ _COMPLEX = re.compile(r"\([-+\w.]*j\)")
 _DIMS = re.compile(r"[?,]*")
 _LAYOUT = re.compile(r":([CFA])\b")
 _NAMED_TYPES = {"int": INT, "float": FLOAT, "bool": BOOL, "complex": COMPLEX,
-                "None": NONE, "slice": SLICE, "ellipsis": ELLIPSIS}
+                "None": NONE, "slice": SLICE, "ellipsis": ELLIPSIS, "undef": UNDEF}
 
 
 class Unresolved:
@@ -260,6 +261,8 @@ def resolve(label: str):
         return np.dtype(label[len("dtype:"):])
     if label.startswith("type:"):
         return parse_type(label[len("type:"):])
+    if label == "UNBOUND":
+        return UNBOUND
     obj = _lookup(label)
     if obj is _MISSING:
         obj = _UNRESOLVED.setdefault(label, Unresolved(label))
@@ -437,7 +440,7 @@ class _Reader:
             raise cur.error(f"expected exit {k}")
         cur.ws()
         e = Exit(cur.match(_WORD, "an exit kind").group())
-        names = []
+        names, maybe = [], []
         cur.ws()
         if not cur.done() and not cur.at("[") and not _NAMED_VALUE.match(cur.text, cur.pos):
             e.target = cur.value()
@@ -451,13 +454,16 @@ class _Reader:
                 e.stack.append(StackItem(kind, values))
                 continue
             names.append(cur.name())
+            if cur.take("?"):
+                maybe.append(names[-1])
             cur.expect("=")
             e.values.append(self.use(cur))
         e.names = tuple(names)
+        e.maybe = frozenset(maybe)
         return e
 
 
-_NAMED_VALUE = re.compile(r"(%s|%s)=%%" % (NAME.pattern, _STRING.pattern))
+_NAMED_VALUE = re.compile(r"(%s|%s)\??=%%" % (NAME.pattern, _STRING.pattern))
 _TERMINATOR = re.compile(r"(br|cbr|exit) |<no terminator>")
 
 

@@ -117,7 +117,9 @@ def _exit(k: int, e) -> str:
     parts = [f"  {k} {e.kind}"]
     if e.target is not None:
         parts.append(attr_text(e.target))
-    parts += [f"{name_text(name)}={_v(v)}" for name, v in zip(e.names, e.values)]
+    # ``x?=%3``: x may be UNBOUND here and is stored only if bound.
+    parts += [f"{name_text(name)}{'?' if name in e.maybe else ''}={_v(v)}"
+              for name, v in zip(e.names, e.values)]
     for item in e.stack:
         parts.append(f"[{item.kind}" + "".join(" " + _v(v) for v in item.values) + "]")
     return " ".join(parts)

@@ -50,6 +50,7 @@ class OpDef:
     mutates: tuple = ()
     optional: frozenset = frozenset()
     attributes: tuple = ()
+    sees_unions: bool = False
     rule: Callable | None = None
 
     def type_rule(self, fn: Callable) -> Callable:
@@ -67,7 +68,7 @@ class OpDef:
         from .types import UnionT, members, unify
         if self.rule is None:
             raise TypeRuleError(f"op {self.name} has no type rule")
-        if not any(isinstance(t, UnionT) for t in types):
+        if self.sees_unions or not any(isinstance(t, UnionT) for t in types):
             return self.rule(*types, **attrs)
         result = None
         for combination in itertools.product(*(members(t) for t in types)):
@@ -117,7 +118,7 @@ _BY_ATTR: dict[tuple[str, str], OpDef] = {}
 
 def defop(name: str, *, args=(), attrs=None, varargs=False, callables=(), methods=(),
           attributes=(), elementwise=False, reduction=False, pure=True, may_raise=False,
-          mutates=()):
+          mutates=(), sees_unions=False):
     """Declare an op; decorates its numpy reference implementation.
 
     ``args`` name the graph inputs in call order; ``attrs`` map the names of
@@ -138,7 +139,7 @@ def defop(name: str, *, args=(), attrs=None, varargs=False, callables=(), method
         optional = frozenset(a.rstrip("?") for a in args if a.endswith("?"))
         op = OpDef(name, impl, names, dict(attrs or {}), varargs, tuple(callables),
                    tuple(methods), elementwise, reduction, pure, may_raise, tuple(mutates),
-                   optional, tuple(attributes))
+                   optional, tuple(attributes), sees_unions)
         OPS[name] = op
         for obj in op.callables:
             _BY_CALLABLE[id(obj)] = (obj, op)

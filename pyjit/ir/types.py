@@ -146,6 +146,26 @@ class Singleton(Type):
 NONE = Singleton("None")
 SLICE = Singleton("slice")
 ELLIPSIS = Singleton("ellipsis")
+UNDEF = Singleton("undef")
+
+
+class _Unbound:
+    """The value of a local that is not bound on this path (type ``undef``).
+
+    It only ever lives in block arguments and exits: every read of a local
+    that may hold it goes through ``check_bound``, and an exit that meets it
+    leaves the frame's local untouched (see frontend/rewrite.py)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNBOUND"
+
+    def __reduce__(self):
+        return "UNBOUND"
+
+
+UNBOUND = _Unbound()
 
 
 class Const(Type):
@@ -175,6 +195,8 @@ class Const(Type):
 
 
 def const_label(value) -> str:
+    if value is UNBOUND:
+        return "UNBOUND"
     if isinstance(value, _pytypes.ModuleType):
         return value.__name__
     if isinstance(value, str):
@@ -215,6 +237,8 @@ def typeof(value) -> Type:
     scalar = PY_SCALARS.get(cls)
     if scalar is not None:
         return scalar
+    if value is UNBOUND:
+        return UNDEF
     if cls is np.ndarray:
         return Array(value.dtype, value.ndim, array_layout(value)) if value.dtype.kind in "biufc" else Opaque(cls)
     if isinstance(value, np.generic) and value.dtype.kind in "biufc":
@@ -313,6 +337,15 @@ def unify(a: Type, b: Type) -> Type | None:
     """
     if a == b:
         return a
+    if UNDEF in members(a) or UNDEF in members(b):
+        # "maybe unbound": any type may be missing on some path.
+        rest = [m for m in set(members(a)) | set(members(b)) if m != UNDEF]
+        inner = rest[0] if rest else None
+        for m in rest[1:]:
+            inner = unify(inner, m)
+            if inner is None:
+                return None
+        return UnionT(set(members(inner)) | {UNDEF}) if inner is not None else UNDEF
     if isinstance(a, UnionT) or isinstance(b, UnionT) or (is_scalar(a) and is_scalar(b)):
         ms = set(members(a)) | set(members(b))
         reprs = {representation(m) for m in ms}

@@ -342,13 +342,7 @@ def _raised_in(exc, function: str) -> bool:
                for fr in traceback.extract_tb(exc.__traceback__))
 
 
-KNOWN_BUGS = {
-    # jit() itself raises KeyError while building a region's graph.
-    "edge_args_keyerror": lambda exc: type(exc) is KeyError and _raised_in(exc, "_edge_args"),
-    # A local first bound inside a compiled loop is not stored back after it.
-    "loop_local_not_stored": lambda exc: type(exc) is AssertionError
-    and "raised UnboundLocalError(" in str(exc) and "CPython raised None" in str(exc),
-}
+KNOWN_BUGS: dict = {}  # none known; add entries here with a repro test below
 
 
 def _known_bug(exc) -> str | None:
@@ -422,13 +416,10 @@ def test_writer_produces_valid_programs(typed):
     inner()
 
 
-# ---------------------------------------------------------------------- known bugs
+# ------------------------------------------- regressions (bugs these tests once found)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="pyjit bug: jit raises KeyError in translate._edge_args when a local "
-                          "is reassigned in a branch after a statement that breaks the graph")
-def test_known_bug_edge_args_keyerror():
+def test_regression_reassigned_after_break():
     source = ("def f(n):\n"
               "    b = 1\n"
               "    print(n)\n"
@@ -440,10 +431,7 @@ def test_known_bug_edge_args_keyerror():
     check(namespace["f"], 1)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="pyjit bug: jit raises KeyError in translate._edge_args when a local "
-                          "is reassigned in a branch after a try/except statement")
-def test_known_bug_edge_args_keyerror_after_try():
+def test_regression_reassigned_after_try():
     source = ("def f(x, y):\n"
               "    try:\n"
               "        c = 1 / x\n"
@@ -457,16 +445,13 @@ def test_known_bug_edge_args_keyerror_after_try():
     check(namespace["f"], 1, 5)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="pyjit bug: a local first assigned inside a compiled for loop is not "
-                          "stored back: UnboundLocalError after the loop")
 @pytest.mark.parametrize("source", [
     "def f(n):\n    for i in range(n):\n        t = i * 2\n    return t\n",
     "def f(n):\n    for i in range(n):\n        pass\n    return i\n",
     "def f(n):\n    s = 0\n    for i in range(n):\n        for j in range(i):\n"
     "            s += j\n    return s, j\n",
 ], ids=["body-local", "loop-variable", "inner-loop-variable"])
-def test_known_bug_loop_local_not_stored(source):
+def test_regression_loop_local_stored_after_loop(source):
     namespace = {}
     exec(source, namespace)
     check(namespace["f"], 3)

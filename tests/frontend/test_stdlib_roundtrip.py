@@ -910,21 +910,8 @@ def _raised_in(exc, function: str) -> bool:
                for fr in traceback.extract_tb(exc.__traceback__))
 
 
-KNOWN_BUGS = {
-    # Minimal repro (jit raises KeyError: 'b'):
-    #     def f(n):
-    #         b = 1
-    #         print(n)        # or a try/except: any statement left to CPython
-    #         if n:
-    #             b = 2
-    #         return b
-    "edge_args_keyerror": lambda exc: type(exc) is KeyError and _raised_in(exc, "_edge_args"),
-}
-_EDGE_ARGS_BUG = ("pyjit bug: jit() raises KeyError in translate._edge_args for a local "
-                  "reassigned under an `if` that follows a statement left to CPython")
-XFAIL: dict = {("jit", name): _EDGE_ARGS_BUG
-               for name in ("fractions", "difflib", "datetime", "_pydecimal", "random", "ipaddress",
-                            "pprint", "base64", "locale", "urllib.parse", "_strptime", "enum")}
+KNOWN_BUGS: dict = {}  # name -> predicate on the exception; none known now
+XFAIL: dict = {}  # (test, module) -> reason
 
 
 def _known_bug(exc) -> str | None:

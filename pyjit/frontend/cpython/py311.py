@@ -97,6 +97,10 @@ def jump_if_false(label) -> Instr:
     return Instr("POP_JUMP_FORWARD_IF_FALSE", label)
 
 
+def jump_if_true(label) -> Instr:
+    return Instr("POP_JUMP_FORWARD_IF_TRUE", label)
+
+
 # ---- translation handlers ----------------------------------------------------------------
 
 def _load_global(tx, ins):

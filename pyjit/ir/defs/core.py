@@ -9,8 +9,8 @@ from __future__ import annotations
 import operator
 
 from ..registry import TypeRuleError, defop
-from ..types import (BOOL, ELLIPSIS, INT, NONE, SLICE, Array, Const, PyScalar, NpScalar,
-                     TupleT, typeof)
+from ..types import (BOOL, ELLIPSIS, INT, NONE, SLICE, UNBOUND, UNDEF, Array, Const, PyScalar,
+                     NpScalar, TupleT, UnionT, typeof)
 
 
 @defop("const", attrs={"value": None})
@@ -156,3 +156,22 @@ def _(x):
     if isinstance(x, Array) and x.ndim > 0 or isinstance(x, TupleT):
         return INT
     raise TypeRuleError(f"len() of {x}")
+
+
+@defop("check_bound", args=("x",), may_raise=True, sees_unions=True)
+def check_bound(x):
+    """Read a local that may be unbound on some path: CPython raises
+    UnboundLocalError there, so the region bails out and lets it."""
+    if x is UNBOUND:
+        raise NameError("unbound local")
+    return x
+
+
+@check_bound.type_rule
+def _(x):
+    if x == UNDEF:
+        raise TypeRuleError("the local is never bound here")
+    if isinstance(x, UnionT) and UNDEF in x.members:
+        rest = x.members - {UNDEF}
+        return next(iter(rest)) if len(rest) == 1 else UnionT(rest)
+    return x

@@ -94,7 +94,7 @@ def indexed_type(x: Array, idx: Type) -> Type:
     if any(k in ("array", "mask", "bool") for k in kinds):
         ndim += _advanced_ndim(kinds, items)
         whole_rows = kinds[0] in ("array", "mask") and set(kinds[1:]) <= {"ellipsis"}
-        layout = "C"
+        layout = "C" if ndim <= 1 or x.layout == "C" and whole_rows else "A"
         return x.with_(ndim=ndim, layout=layout)
     if ndim == 0 and "ellipsis" not in kinds:
         return NpScalar(x.dtype)
