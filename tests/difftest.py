@@ -43,6 +43,8 @@ def same(a, b) -> bool:
     if isinstance(a, np.ndarray):
         if a.dtype != b.dtype or a.shape != b.shape:
             return False
+        if a.dtype.kind == "O":
+            return all(same(x, y) for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
         if a.dtype.kind in "fc":
             return bool(np.all((a == b) & (np.signbit(a.real) == np.signbit(b.real))
                                | (np.isnan(a) & np.isnan(b))))
