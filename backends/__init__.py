@@ -9,8 +9,5 @@ import importlib
 
 
 def select(name: str):
-    """The backend module for an option value. Until the LLVM backend lands,
-    ``llvm`` runs on the numpy reference (``pyjit.explain`` says so)."""
-    if name == "llvm":
-        name = "numpy"
+    """The backend module for an option value (``numpy`` or ``llvm``)."""
     return importlib.import_module(f"pyjit.backends.{name}")

@@ -42,6 +42,8 @@ class Specialization:
     compile_seconds: float = 0.0
     calls: int = 0
     seconds: float = 0.0
+    backend: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -131,8 +133,9 @@ class RegionDispatcher:
             log("breaks", "%s %s: key %s runs eagerly: %s", typed.code, self, _key_str(key), typed)
             return Specialization(key, reason=typed)
         maybe_verify(typed, typed=True)
-        entry = select(self.options.backend).compile_graph(typed)
-        spec = Specialization(key, entry=entry, graph=typed, compile_seconds=time.perf_counter() - t0)
+        entry = select(self.options.backend).compile_graph(typed, self.options)
+        spec = Specialization(key, entry=entry, graph=typed, compile_seconds=time.perf_counter() - t0,
+                              backend=entry.backend, note=entry.note)
         if len(self.cache) > 0:
             log("recompiles", "%r: new specialization %s", self, _key_str(key))
         return spec

@@ -23,10 +23,15 @@ from pyjit.ir.types import Array, members, typeof
 from pyjit.errors import InternalError
 
 
-def compile_graph(graph):
+def compile_graph(graph, options=None):
     """Return ``run(args) -> (exit number, values)`` for a typed graph."""
     interp = Interpreter(graph)
-    return interp.run
+
+    def run(args):
+        return interp.run(args)
+
+    run.backend, run.note = "numpy", ""
+    return run
 
 
 class Interpreter:

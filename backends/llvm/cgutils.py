@@ -1,0 +1,115 @@
+"""Named helpers for lowerings: checks that bail out, overflow-checked integer
+arithmetic, Python's floor division, array element addressing, libm calls.
+
+Every helper takes the builder first; ``ctx`` is the ``Lowering`` (lower.py),
+which knows where the current node's bailout goes.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from .reprs import F64, I1, I8P, I64
+
+ZERO64 = ir.Constant(I64, 0)
+ONE64 = ir.Constant(I64, 1)
+
+
+def const_int(ty, v: int):
+    return ir.Constant(ty, v)
+
+
+def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
+    """If ``cond`` holds, leave through the current node's resume exit (a bailout):
+    CPython re-runs the statement and raises or computes what native code cannot."""
+    target = ctx.bail_block()
+    cont = b.append_basic_block(name="ok")
+    b.cbranch(cond, target, cont)
+    b.branch_weights = None
+    b.position_at_end(cont)
+
+
+def checked(ctx, b, name: str, x, y):
+    """``x name y`` on i64 with signed-overflow check (``sadd``/``ssub``/``smul``)."""
+    fn = ctx.intrinsic(f"llvm.{name}.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
+    r = b.call(fn, [x, y])
+    bail_if(ctx, b, b.extract_value(r, 1))
+    return b.extract_value(r, 0)
+
+
+def py_int_floordiv(ctx, b, x, y):
+    """Python's ``//`` on ints: floor, ZeroDivisionError and -2**63 // -1 bail out."""
+    bail_if(ctx, b, b.icmp_signed("==", y, ZERO64))
+    bail_if(ctx, b, b.and_(b.icmp_signed("==", x, ir.Constant(I64, -2 ** 63)),
+                           b.icmp_signed("==", y, ir.Constant(I64, -1))))
+    q = b.sdiv(x, y)
+    r = b.srem(x, y)
+    adjust = b.and_(b.icmp_signed("!=", r, ZERO64),
+                    b.icmp_signed("!=", b.icmp_signed("<", r, ZERO64), b.icmp_signed("<", y, ZERO64)))
+    return b.select(adjust, b.sub(q, ONE64), q)
+
+
+def py_int_mod(ctx, b, x, y):
+    """Python's ``%`` on ints: the result has the divisor's sign."""
+    bail_if(ctx, b, b.icmp_signed("==", y, ZERO64))
+    bail_if(ctx, b, b.and_(b.icmp_signed("==", x, ir.Constant(I64, -2 ** 63)),
+                           b.icmp_signed("==", y, ir.Constant(I64, -1))))
+    r = b.srem(x, y)
+    adjust = b.and_(b.icmp_signed("!=", r, ZERO64),
+                    b.icmp_signed("!=", b.icmp_signed("<", r, ZERO64), b.icmp_signed("<", y, ZERO64)))
+    return b.select(adjust, b.add(r, y), r)
+
+
+def py_float_divmod(ctx, b, x, y, ty=F64):
+    """CPython's float_divmod (Objects/floatobject.c), step for step, so that ``//``
+    and ``%`` on floats give CPython's bits, signs of zero included."""
+    zero = ir.Constant(ty, 0.0)
+    mod = b.frem(x, y)  # fmod
+    div = b.fdiv(b.fsub(x, mod), y)
+    mod_nonzero = b.fcmp_unordered("!=", mod, zero)  # C: if (mod), true for NaN
+    sign_differs = b.icmp_unsigned("!=", b.fcmp_ordered("<", y, zero), b.fcmp_ordered("<", mod, zero))
+    fix = b.and_(mod_nonzero, sign_differs)
+    mod = b.select(fix, b.fadd(mod, y), mod)
+    div = b.select(fix, b.fsub(div, ir.Constant(ty, 1.0)), div)
+    # mod == 0: copysign(0, y)
+    mod = b.select(mod_nonzero, mod, call_math(ctx, b, "copysign", [zero, y], ty))
+    # div != 0: floordiv = floor(div), +1 if div - floor(div) > 0.5; else copysign(0, x / y)
+    floordiv = call_math(ctx, b, "floor", [div], ty)
+    bump = b.fcmp_ordered(">", b.fsub(div, floordiv), ir.Constant(ty, 0.5))
+    floordiv = b.select(bump, b.fadd(floordiv, ir.Constant(ty, 1.0)), floordiv)
+    div_nonzero = b.fcmp_unordered("!=", div, zero)
+    floordiv = b.select(div_nonzero, floordiv,
+                        call_math(ctx, b, "copysign", [zero, b.fdiv(x, y)], ty))
+    return floordiv, mod
+
+
+def call_math(ctx, b, name: str, args, ty=F64):
+    """Call the C library's ``name`` (the very function CPython's math module calls),
+    or the LLVM intrinsic for the few that are exact by definition."""
+    suffix = "" if ty == F64 else "f"
+    if name in ("sqrt", "fabs", "floor", "ceil", "trunc", "copysign", "rint"):
+        fn = ctx.intrinsic(f"llvm.{name}.{'f64' if ty == F64 else 'f32'}", ty, [ty] * len(args))
+    else:
+        fn = ctx.libm(name + suffix, ty, len(args))
+    return b.call(fn, args)
+
+
+def element_pointer(b, arr, indices, elem_ty):
+    """Address of ``arr[indices]`` (already bounds-checked, non-negative), any strides."""
+    data = b.extract_value(arr, 0)
+    offset = ZERO64
+    for d, i in enumerate(indices):
+        stride = b.extract_value(arr, [2, d])
+        offset = b.add(offset, b.mul(i, stride))
+    return b.bitcast(b.gep(data, [offset]), elem_ty.as_pointer())
+
+
+def wrap_index(ctx, b, arr, dim: int, i):
+    """Python's negative indexing, then a bounds check that bails out (IndexError)."""
+    n = b.extract_value(arr, [1, dim])
+    i = b.select(b.icmp_signed("<", i, ZERO64), b.add(i, n), i)
+    bail_if(ctx, b, b.icmp_unsigned(">=", i, n))
+    return i
+
+
+__all__ = ["bail_if", "checked", "py_int_floordiv", "py_int_mod", "py_float_divmod", "call_math",
+           "element_pointer", "wrap_index", "const_int", "I8P"]

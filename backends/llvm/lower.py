@@ -1,0 +1,255 @@
+"""Lowering a typed graph to one LLVM function.
+
+Blocks become basic blocks, block parameters become phis, every exit becomes a
+block that stores the exit's values into the ``out`` slots and returns the exit
+number (Note [slot ABI] in reprs.py).  A node is lowered by the function its op
+registered with ``@lowering``: ``fn(ctx, builder, node, args) -> value``, where
+``node`` is a ``NodeView`` (op, attrs, input and output types).  A check that
+fails inside a lowering branches to the node's resume exit (``cgutils.bail_if``).
+
+Union-typed inputs (``float|f64``) are handled here once for every op: the
+lowering runs once per combination of members, selected by the tags, and the
+result is packed back with its own tag (see ``_lower_over_members``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import itertools
+
+from llvmlite import ir
+
+from pyjit.ir.registry import OPS
+from pyjit.ir.types import UNDEF, Array, Type, UnionT, members
+from pyjit.ir.verify import reverse_postorder
+
+from . import engine
+from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
+
+LOWERINGS: dict = {}
+
+
+def lowering(*names: str):
+    """Register a lowering for the ops ``names``: ``fn(ctx, builder, node, args)``."""
+    def register(fn):
+        for name in names:
+            LOWERINGS[name] = fn
+        return fn
+    return register
+
+
+@dataclass
+class NodeView:
+    op: str
+    attrs: dict
+    in_types: list
+    out_type: Type
+    inputs: list          # the graph values, for lowerings that look at constants
+
+
+class Lowering:
+    """The state of lowering one graph; lowerings see it as ``ctx``."""
+
+    def __init__(self, graph, name: str):
+        self.graph = graph
+        self.name = name
+        self.module = ir.Module(name=name)
+        self.module.triple = engine.triple()
+        self.fn = ir.Function(self.module, ir.FunctionType(I32, [I64P, I64P]), name)
+        self.inbuf, self.outbuf = self.fn.args
+        self.values: dict = {}
+        self.exit_blocks: dict = {}
+        self.current_exit = None
+        self._decls: dict = {}
+        self.alias = _input_aliases(graph)
+
+    # ---- helpers lowerings use -----------------------------------------------------
+
+    def intrinsic(self, name: str, ret, args):
+        if name not in self._decls:
+            self._decls[name] = ir.Function(self.module, ir.FunctionType(ret, args), name)
+        return self._decls[name]
+
+    def libm(self, name: str, ty, nargs: int):
+        return self.intrinsic(name, ty, [ty] * nargs)
+
+    def bail_block(self):
+        if self.current_exit is None:
+            raise NotLowerable("a check outside any statement")
+        return self._exit_block(self.current_exit)
+
+    def _exit_block(self, k: int):
+        if k not in self.exit_blocks:
+            self.exit_blocks[k] = self.fn.append_basic_block(name=f"exit{k}")
+        return self.exit_blocks[k]
+
+    # ---- the walk ------------------------------------------------------------------
+
+    def run(self) -> str:
+        g = self.graph
+        start = self.fn.append_basic_block(name="entry")
+        b = ir.IRBuilder(start)
+        offset = 0
+        for li in g.inputs:
+            t = li.value.type
+            self.values[li.value] = load_value(b, self.inbuf, offset, t)
+            offset += slots(t)
+        order = reverse_postorder(g)
+        blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}
+        phis = {}
+        for blk in order:
+            if blk is g.entry:
+                continue
+            pb = ir.IRBuilder(blocks[blk])
+            for p in blk.params:
+                ty = llvm_type(p.type)
+                if ty is not None:
+                    phis[p] = self.values[p] = pb.phi(ty)
+                else:
+                    self.values[p] = None
+        b.branch(blocks[g.entry])
+        for blk in order:
+            b = ir.IRBuilder(blocks[blk])
+            if blk is not g.entry:
+                b.position_at_end(blocks[blk])
+            for node in blk.nodes:
+                self.current_exit = node.exit
+                out = node.outputs[0]
+                self.values[out] = self._lower_node(b, node)
+            self._terminate(b, blk, blocks, phis)
+        for k, eb in self.exit_blocks.items():
+            self._store_exit(ir.IRBuilder(eb), k)
+        return str(self.module)
+
+    def _terminate(self, b, blk, blocks, phis):
+        t = blk.term
+        if t.kind == "exit":
+            b.branch(self._exit_block(t.exit))
+            return
+        here = b.block
+        for target, args in t.targets:
+            for p, a in zip(target.params, args):
+                if p in phis:
+                    phis[p].add_incoming(self.convert(b, self.values[a], a.type, p.type), here)
+        if t.kind == "br":
+            b.branch(blocks[t.targets[0][0]])
+        else:
+            cond = self.values[t.cond]
+            if cond.type != ir.IntType(1):
+                cond = b.icmp_unsigned("!=", cond, ir.Constant(cond.type, 0))
+            b.cbranch(cond, blocks[t.targets[0][0]], blocks[t.targets[1][0]])
+
+    def _lower_node(self, b, node):
+        op = OPS[node.op]
+        fn = LOWERINGS.get(node.op)
+        if fn is None:
+            raise NotLowerable(f"op {node.op}")
+        in_types = [v.type for v in node.inputs]
+        args = [self.values[v] for v in node.inputs]
+        if not op.sees_unions and any(isinstance(t, UnionT) for t in in_types):
+            return self._lower_over_members(b, node, op, fn, in_types, args)
+        view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs)
+        return fn(self, b, view, args)
+
+    def _lower_over_members(self, b, node, op, fn, in_types, args):
+        out_t = node.outputs[0].type
+        out_ty = llvm_type(out_t)
+        merge = self.fn.append_basic_block(name=f"{node.op}.merge")
+        incoming = []
+        choices = [list(enumerate(members(t))) if isinstance(t, UnionT) else [(None, t)]
+                   for t in in_types]
+        for combo in itertools.product(*choices):
+            if any(m == UNDEF for _, m in combo):
+                continue
+            cond = ir.Constant(ir.IntType(1), 1)
+            parts = []
+            for (tag, m), t, v in zip(combo, in_types, args):
+                if tag is None:
+                    parts.append(v)
+                    continue
+                cond = b.and_(cond, b.icmp_unsigned("==", b.extract_value(v, 1), ir.Constant(I8, tag)))
+                parts.append(self._member_value(b, v, m))
+            yes = self.fn.append_basic_block(name=f"{node.op}.case")
+            no = self.fn.append_basic_block(name=f"{node.op}.next")
+            b.cbranch(cond, yes, no)
+            b.position_at_end(yes)
+            types = [m for _, m in combo]
+            view = NodeView(node.op, node.attrs, types, op.infer(types, node.attrs), node.inputs)
+            r = fn(self, b, view, parts)
+            incoming.append((self.convert(b, r, view.out_type, out_t), b.block))
+            b.branch(merge)
+            b.position_at_end(no)
+        b.unreachable()
+        b.position_at_end(merge)
+        if out_ty is None:
+            return None
+        phi = b.phi(out_ty)
+        for v, blk in incoming:
+            phi.add_incoming(v, blk)
+        return phi
+
+    def _member_value(self, b, v, m: Type):
+        raw = b.extract_value(v, 0)
+        ty = llvm_type(m)
+        return raw if raw.type == ty else ir.Constant(ty, ir.Undefined)
+
+    def convert(self, b, v, src: Type, dst: Type):
+        """A value of type ``src`` as the representation of ``dst`` (a join's type)."""
+        if src == dst or isinstance(src, Array) and isinstance(dst, Array):
+            return v
+        if isinstance(dst, UnionT):
+            dst_members = members(dst)
+            ty = llvm_type(dst)
+            if isinstance(src, UnionT):
+                src_members = members(src)
+                tag = b.extract_value(v, 1)
+                new_tag = ir.Constant(I8, 0)
+                for i, m in enumerate(src_members):
+                    new_tag = b.select(b.icmp_unsigned("==", tag, ir.Constant(I8, i)),
+                                       ir.Constant(I8, dst_members.index(m)), new_tag)
+                raw = b.extract_value(v, 0)
+            else:
+                new_tag = ir.Constant(I8, dst_members.index(src))
+                raw = v if src != UNDEF else ir.Constant(ty.elements[0], ir.Undefined)
+            if raw.type != ty.elements[0]:
+                raw = ir.Constant(ty.elements[0], ir.Undefined)
+            s = b.insert_value(ir.Constant(ty, ir.Undefined), raw, 0)
+            return b.insert_value(s, new_tag, 1)
+        raise NotLowerable(f"conversion from {src} to {dst}")
+
+    def _store_exit(self, b, k: int):
+        e = self.graph.exits[k]
+        offset = 0
+        for v in e.all_values():
+            if isinstance(v.type, Array):
+                if self.alias.get(v) is None:
+                    raise NotLowerable("an array computed in the region reaches an exit")
+                continue  # boxed from the live-in itself
+            store_value(b, self.outbuf, offset, v.type, self.values[v])
+            offset += slots(v.type)
+        b.ret(ir.Constant(I32, k))
+
+
+def _input_aliases(graph) -> dict:
+    """Values that are provably one of the live-ins (through block parameters)."""
+    alias = {li.value: i for i, li in enumerate(graph.inputs)}
+    incoming: dict = {}
+    for blk in graph.blocks:
+        if blk.term is None:
+            continue
+        for target, args in blk.term.targets:
+            for p, a in zip(target.params, args):
+                incoming.setdefault(p, []).append(a)
+    changed = True
+    while changed:
+        changed = False
+        for p, args in incoming.items():
+            if p in alias:
+                continue
+            sources = {alias.get(a, -1) if a is not p else None for a in args} - {None}
+            if len(sources) == 1 and -1 not in sources:
+                alias[p] = sources.pop()
+                changed = True
+    return alias
+
+
+__all__ = ["LOWERINGS", "Lowering", "NodeView", "NotLowerable", "lowering", "I64"]

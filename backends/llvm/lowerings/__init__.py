@@ -1,0 +1,2 @@
+"""Lowerings, one op family a file; importing this package registers them all."""
+from . import arith, core, indexing, mathfns  # noqa: F401
