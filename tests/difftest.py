@@ -21,7 +21,7 @@ import numpy as np
 
 import pyjit
 
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "llvm")
 
 
 def run(fn, args, kwargs):

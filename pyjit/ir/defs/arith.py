@@ -6,8 +6,9 @@ numpy arrays alike.  The reference implementation calls that function, so
 ``__add__``/``__radd__`` dispatch, NumPy 2 promotion (NEP 50) and CPython's own
 rules (``int / int`` is a float, ``True + True`` an int) hold by construction.
 
-Type rules take the result *dtype* from ``by_example`` and the array *layout*
-from ``result_layout`` below.  The one result type that depends on values is
+Type rules take the result type from ``by_example``, which also gives arrays
+the layout of a fresh elementwise result; ``@`` lays out its result as
+``np.matmul`` does (``matmul_layout``).  The one result type that depends on values is
 ``**`` on Python numbers: see ``pow_changes_type``.
 
 Every binary op is ``may_raise``: besides the obvious (``1 // 0``), arrays of
@@ -20,51 +21,19 @@ from __future__ import annotations
 
 import math
 import operator
+from functools import partial
 
 from ..registry import Deopt, defop
-from ..types import Array, Type
-from ._rules import by_example
+from ..types import Array
+from ._rules import by_example, matmul_layout
 
 
-def result_layout(ndim: int, *types: Type) -> str:
-    """The layout of a new array numpy computes elementwise from ``types``.
-
-    numpy orders the result's axes by its operands' strides (order='K'), and
-    only operands of two or more dimensions vote, on their non-broadcast axes;
-    ties go to C order.  So C-ordered voters always give C.  A single
-    F-ordered array among scalars gives F, but F with broadcasting can give
-    neither order (``F(2,3,1) + (3,)``), and so can a non-contiguous operand:
-    those are ``A``.  One-dimensional results are always contiguous.
-
-    >>> import numpy as np
-    >>> from pyjit.ir.types import FLOAT
-    >>> f, c = Array(np.dtype("f8"), 2, "F"), Array(np.dtype("f8"), 2, "C")
-    >>> result_layout(2, f, FLOAT), result_layout(2, f, c), result_layout(2, c, c)
-    ('F', 'A', 'C')
-    """
-    if ndim <= 1:
-        return "C"
-    arrays = [t for t in types if isinstance(t, Array) and t.ndim > 0]
-    if all(t.layout == "C" for t in arrays if t.ndim > 1):
-        return "C"
-    if len(arrays) == 1 and arrays[0].layout == "F":
-        return "F"
-    return "A"
-
-
-def matmul_layout(ndim: int, *types: Type) -> str:
-    """The layout of ``a @ b``: numpy allocates the matrix axes in C order and
-    orders the stacking axes of a 3-d or more result like its operands'."""
-    if ndim <= 2 or all(t.layout == "C" for t in types if isinstance(t, Array)):
-        return "C"
-    return "A"
-
-
-def fix_layout(rt: Type, types, layout=result_layout) -> Type:
-    """``rt`` with its layout decided by ``layout`` when it is an array."""
-    if isinstance(rt, Array):
-        return rt.with_(layout=layout(rt.ndim, *types))
-    return rt
+def _matmul_rule(fn):
+    """``a @ b``: by_example's type, laid out as numpy lays out a matrix product."""
+    def rule(a, b):
+        rt = by_example(fn, a, b)
+        return rt.with_(layout=matmul_layout(rt.ndim, a, b)) if isinstance(rt, Array) else rt
+    return rule
 
 
 _PY_REAL = (int, bool, float)
@@ -90,59 +59,35 @@ def pow_changes_type(a, b) -> bool:
     return ta is not float and b < 0
 
 
-def _binary_rule(fn, layout=result_layout):
-    def rule(a, b):
-        return fix_layout(by_example(fn, a, b), (a, b), layout)
-    return rule
-
-
-def _inplace_rule(fn, layout=result_layout):
+def _inplace_rule(rule):
     """``a op= b``: an array ``a`` is updated in place and is the result, so the
-    result type is ``a``'s.  The example still runs, so numpy's verdicts stand:
-    no same_kind cast (``int array += 1.5``), an output with fewer dimensions
-    than ``b``.  Other ``a`` have no in-place method: ``a = a op b``."""
-    def rule(a, b):
-        rt = fix_layout(by_example(fn, a, b), (a, b), layout)
+    result type is ``a``'s.  ``rule`` (that of ``a op b``) still runs, so numpy's
+    verdicts stand: no same_kind cast (``int array += 1.5``), an output with
+    fewer dimensions than ``b``.  Other ``a`` have no in-place method: ``a = a op b``."""
+    def inplace(a, b):
+        rt = rule(a, b)
         return a if isinstance(a, Array) else rt
-    return rule
+    return inplace
 
 
-def _named(impl, name, fn):
+def _declare(name, fn, args, rule, **properties):
+    """The op ``name`` on ``args``, whose reference calls ``fn`` (``operator.add``)."""
+    def impl(*operands):
+        return fn(*operands)
+
     impl.__name__ = impl.__qualname__ = name
     impl.__doc__ = f"``{fn.__name__}`` as CPython evaluates it."
-    return impl
+    defop(name, args=args, callables=[fn], **properties)(impl).type_rule(rule)
 
 
-def _declare_binary(name, fn, layout=result_layout, elementwise=True):
-    def impl(a, b):
-        return fn(a, b)
-
-    _named(impl, name, fn)
-    op = defop(name, args=("a", "b"), callables=[fn], may_raise=True,
-               elementwise=elementwise)(impl)
-    op.type_rule(_binary_rule(fn, layout))
-    return op
+def _declare_binary(name, fn, rule=None, elementwise=True):
+    _declare(name, fn, ("a", "b"), rule or partial(by_example, fn), may_raise=True,
+             elementwise=elementwise)
 
 
-def _declare_inplace(name, fn, layout=result_layout, elementwise=True):
-    def impl(a, b):
-        return fn(a, b)
-
-    _named(impl, name, fn)
-    op = defop(name, args=("a", "b"), callables=[fn], may_raise=True, pure=False,
-               mutates=("a",), elementwise=elementwise)(impl)
-    op.type_rule(_inplace_rule(fn, layout))
-    return op
-
-
-def _declare_unary(name, fn):
-    def impl(a):
-        return fn(a)
-
-    _named(impl, name, fn)
-    op = defop(name, args=("a",), callables=[fn], elementwise=True)(impl)
-    op.type_rule(lambda a: fix_layout(by_example(fn, a), (a,)))
-    return op
+def _declare_inplace(name, fn, rule=None, elementwise=True):
+    _declare(name, fn, ("a", "b"), _inplace_rule(rule or partial(by_example, fn)), may_raise=True,
+             pure=False, mutates=("a",), elementwise=elementwise)
 
 
 for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "lshift", "rshift",
@@ -154,10 +99,12 @@ for _name in ("iadd", "isub", "imul", "itruediv", "ifloordiv", "imod",
     _declare_inplace(_name, getattr(operator, _name))
 
 for _name in ("neg", "pos", "invert"):
-    _declare_unary(_name, getattr(operator, _name))
+    _fn = getattr(operator, _name)
+    _declare(_name, _fn, ("a",), partial(by_example, _fn), elementwise=True)
 
-_declare_binary("matmul", operator.matmul, matmul_layout, elementwise=False)
-_declare_inplace("imatmul", operator.imatmul, matmul_layout, elementwise=False)
+_declare_binary("matmul", operator.matmul, _matmul_rule(operator.matmul), elementwise=False)
+_declare_inplace("imatmul", operator.imatmul, _matmul_rule(operator.imatmul),
+                 elementwise=False)
 
 
 @defop("pow", args=("a", "b"), callables=[operator.pow], may_raise=True, elementwise=True)
@@ -168,7 +115,7 @@ def pow_(a, b):
     return a ** b
 
 
-pow_.type_rule(_binary_rule(operator.pow))
+pow_.type_rule(partial(by_example, operator.pow))
 
 
 @defop("ipow", args=("a", "b"), callables=[operator.ipow], may_raise=True, pure=False,
@@ -181,4 +128,4 @@ def ipow(a, b):
     return a
 
 
-ipow.type_rule(_inplace_rule(operator.ipow))
+ipow.type_rule(_inplace_rule(partial(by_example, operator.ipow)))

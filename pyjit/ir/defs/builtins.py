@@ -9,9 +9,8 @@ and ``__divmod__`` are elementwise); ``bool`` accepts what a branch tests.
 from __future__ import annotations
 
 from ..registry import TypeRuleError, defop
-from ..types import NONE, NpScalar, PyScalar, TupleT, scalar_dtype
+from ..types import NONE, NpScalar, PyScalar, scalar_dtype
 from ._rules import by_example
-from .arith import fix_layout
 from .core import truth
 
 
@@ -23,7 +22,7 @@ def abs_(x):
 
 @abs_.type_rule
 def _(x):
-    return fix_layout(by_example(abs, x), (x,))
+    return by_example(abs, x)
 
 
 def _extremum_rule(fn):
@@ -129,5 +128,4 @@ def divmod_(a, b):
 
 @divmod_.type_rule
 def _(a, b):
-    rt = by_example(divmod, a, b)
-    return TupleT(tuple(fix_layout(t, (a, b)) for t in rt.items))
+    return by_example(divmod, a, b)

@@ -19,8 +19,7 @@ import numpy as np
 
 from ..registry import TypeRuleError, defop
 from ..types import INT, NONE, Array, NpScalar, PyScalar, TupleT, Type, members
-from ._rules import by_example
-from .ufuncs import by_example_with_none, require_int64
+from ._rules import by_example, by_example_with_none, require_int64
 
 
 def _array_type(result: Type, layout: str) -> Array:

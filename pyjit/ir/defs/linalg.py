@@ -3,8 +3,10 @@
 
 Result dtype and ndim come from numpy on examples (1-d . 1-d is a numpy
 scalar, 2-d @ 1-d a 1-d array, 2-d @ 2-d a 2-d array).  numpy allocates a
-product C-contiguous, except that a product with a scalar (or 0-d) operand
-is a multiply whose memory order numpy chooses case by case: 'A'.
+product C-contiguous, except that the stacking axes of a 3-d or more
+``np.matmul`` follow its operands' order (``matmul_layout``), and a product
+with a scalar (or 0-d) operand is a multiply whose memory order numpy
+chooses case by case: 'A'.
 Mismatched inner dimensions raise ValueError at run time, so every op here
 may raise.
 
@@ -19,25 +21,20 @@ import numpy as np
 
 from ..registry import defop
 from ..types import Array, Type
-from ._rules import by_example
-from .ufuncs import elementwise_type, require_int64
+from ._rules import by_example, matmul_layout, numpy_result, require_int64
 
 
 def product_type(fn, a: Type, b: Type) -> Type:
     """The type of ``fn(a, b)``; see the module docstring for the layout."""
-    result = by_example(fn, a, b)
-    if not isinstance(result, Array) or result.ndim <= 1:
-        return elementwise_type(result)
-    scalar_operand = any(not isinstance(t, Array) or t.ndim == 0 for t in (a, b))
-    return result.with_(layout="A" if scalar_operand else _stacked_layout(fn, a, b))
-
-
-def _stacked_layout(fn, a: Array, b: Array) -> str:
-    """matmul is a generalized ufunc: its core (last two) dimensions are C, but
-    the stack dimensions of a >2-d result follow the inputs' order ('K')."""
-    if fn is np.matmul and max(a.ndim, b.ndim) > 2:
-        return "C" if {a.layout, b.layout} == {"C"} else "A"
-    return "C"
+    result = numpy_result(by_example(fn, a, b))
+    if not isinstance(result, Array):
+        return result
+    if any(not isinstance(t, Array) or t.ndim == 0 for t in (a, b)):
+        # Not by_example's elementwise layout: np.dot(f, 2.0) of a Fortran f is C.
+        return result.with_(layout="C" if result.ndim <= 1 else "A")
+    if fn is np.matmul:
+        return result.with_(layout=matmul_layout(result.ndim, a, b))
+    return result.with_(layout="C")
 
 
 def _declare(fn, methods=()):

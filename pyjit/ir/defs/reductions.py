@@ -23,7 +23,7 @@ import numpy as np
 
 from ..registry import TypeRuleError, defop
 from ..types import INT, Array, NpScalar, PyScalar, Type
-from ._rules import by_example
+from ._rules import by_example, numpy_result
 
 _SUM_LIKE = {"axis": None, "dtype": None, "out": None, "keepdims": False}
 _MIN_LIKE = {"axis": None, "out": None, "keepdims": False}
@@ -68,11 +68,9 @@ def reduction_type(fn, a: Type, params: dict) -> Type:
     if a == INT:
         # np.sum(2**63) is a uint64: the type would depend on the value.
         raise TypeRuleError("reduction of a Python int")
-    result = by_example(fn, a, **params)
+    result = numpy_result(by_example(fn, a, **params))
     if isinstance(result, Array):
         return result.with_(layout=reduced_layout(fn, a, result))
-    if not isinstance(result, NpScalar):
-        raise TypeRuleError(f"result of type {result}")
     return result
 
 

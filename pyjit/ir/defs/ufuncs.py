@@ -3,15 +3,17 @@
 
 Each numpy callable is one op named after it (``np.sqrt``), so that printed
 graphs read like the source and the names never collide with the ``operator``
-and ``math`` ops (``add``, ``sqrt``) of arith.py and mathfns.py.  Result dtypes
+and ``math`` ops (``add``, ``sqrt``) of arith.py and mathfns.py.  Result types
 come from numpy itself (``by_example``): Python scalars are weak (NEP 50),
-scalars and 0-d arrays in give a numpy scalar out, arrays broadcast.
+scalars and 0-d arrays in give a numpy scalar out, arrays broadcast, and an
+array result has the layout ``_rules.elementwise_layout`` can vouch for.
 
 Every op here is ``may_raise``: besides its own errors (``np.power(2, -1)``),
 any of them raises OverflowError when a Python int does not fit the other
 operand's dtype (``np.add(np.int8(1), 1000)``).
 
     >>> from pyjit.ir.registry import get
+    >>> from pyjit.ir.types import FLOAT, INT
     >>> fortran = Array(np.dtype("f8"), 2, "F")
     >>> get("np.sqrt").infer([FLOAT], {}), get("np.add").infer([fortran, INT], {})
     (f64, f64[?,?]:F)
@@ -20,65 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Deopt, TypeRuleError, defop
-from ..types import NONE, Array, NpScalar, Type
-from ._rules import by_example
-
-_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
-
-
-def require_int64(*values) -> None:
-    """Raise Deopt for a Python int outside int64.
-
-    numpy gives such an int a value-dependent dtype (``np.negative(2**63)`` is a
-    ``uint64``, ``np.full(2, 2**70)`` an object array), which no type rule can
-    see; the statement then runs in CPython, exactly.
-    """
-    for v in values:
-        if type(v) is int and not _INT64_MIN <= v <= _INT64_MAX:
-            raise Deopt(f"Python int {v} does not fit in int64")
-
-
-def by_example_with_none(fn, *types: Type, **attrs) -> Type:
-    """``by_example`` where some inputs may be None (an omitted optional input or
-    an explicit None, such as a missing bound of ``np.clip``): None is passed
-    through, examples stand for the others."""
-    def call(*present):
-        values = iter(present)
-        return fn(*(None if t == NONE else next(values) for t in types), **attrs)
-
-    return by_example(call, *(t for t in types if t != NONE))
-
-
-def elementwise_result_layout(*types: Type) -> str:
-    """Layout of a fresh array numpy allocates with ``order='K'`` from these inputs.
-
-    numpy orders the result's axes like the inputs' strides, and its ties go to
-    C order, so C inputs of ndim > 1 (1-d and 0-d ones are C-ordered whatever
-    their strides) give a C result.  A Fortran input alone (beside scalars)
-    gives an F result, but one broadcast against another array may not: a
-    Fortran ``(2, 2, 1)`` plus a ``(2,)`` is neither C nor F, and the types do
-    not show which axes have length 1.  A strided ('A') input may be ordered
-    either way (``f[::2]`` of a Fortran ``f`` gives a Fortran result).
-    (``_rules.elementwise_layout`` answers C or F in both of those cases.)
-    """
-    arrays = [t for t in types if isinstance(t, Array) and t.ndim > 0]
-    if all(t.layout == "C" for t in arrays if t.ndim > 1):
-        return "C"
-    if len(arrays) == 1 and arrays[0].layout == "F":
-        return "F"
-    return "A"
-
-
-def elementwise_type(result: Type, *types: Type) -> Type:
-    """The type of an elementwise result, from its example's: a numpy scalar, or an
-    array given its layout (a 0-d one is always C)."""
-    if isinstance(result, Array):
-        layout = "C" if result.ndim == 0 else elementwise_result_layout(*types)
-        return result.with_(layout=layout)
-    if not isinstance(result, NpScalar):
-        raise TypeRuleError(f"result of type {result}")
-    return result
+from ..registry import TypeRuleError, defop
+from ..types import Array, NpScalar
+from ._rules import by_example, by_example_with_none, numpy_result, require_int64
 
 
 def _declare_ufunc(ufunc: np.ufunc, arg_names: tuple) -> None:
@@ -90,7 +36,7 @@ def _declare_ufunc(ufunc: np.ufunc, arg_names: tuple) -> None:
         return ufunc(*args)
 
     impl.__doc__ = f"numpy's {ufunc.__name__} ufunc."
-    op(impl).type_rule(lambda *types: elementwise_type(by_example(ufunc, *types), *types))
+    op(impl).type_rule(lambda *types: numpy_result(by_example(ufunc, *types)))
 
 
 UNARY = (np.sqrt, np.cbrt, np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p,
@@ -129,7 +75,7 @@ def _(x):
         return x
     if not isinstance(x, (Array, NpScalar)):
         raise TypeRuleError(f"conjugate() of {x}")
-    return elementwise_type(by_example(lambda v: v.conjugate(), x), x)
+    return numpy_result(by_example(lambda v: v.conjugate(), x))
 
 
 @defop("np.where", args=("condition", "x", "y"), callables=[np.where], elementwise=True,
@@ -143,7 +89,7 @@ def where(condition, x, y):
 
 @where.type_rule
 def _(condition, x, y):
-    return elementwise_type(by_example(np.where, condition, x, y), condition, x, y)
+    return numpy_result(by_example(np.where, condition, x, y))
 
 
 @defop("np.clip", args=("a", "a_min", "a_max"), callables=[np.clip],
@@ -157,7 +103,7 @@ def clip(a, a_min, a_max):
 
 @clip.type_rule
 def _(a, a_min, a_max):
-    return elementwise_type(by_example_with_none(np.clip, a, a_min, a_max), a, a_min, a_max)
+    return numpy_result(by_example_with_none(np.clip, a, a_min, a_max))
 
 
 @defop("np.round", args=("a",), attrs={"decimals": 0}, callables=[np.round, np.around],
@@ -172,4 +118,4 @@ def round_(a, *, decimals=0):
 def _(a, *, decimals=0):
     if type(decimals) is not int:
         raise TypeRuleError(f"round() decimals must be an int, not {decimals!r}")
-    return elementwise_type(by_example(np.round, a, decimals=decimals), a)
+    return numpy_result(by_example(np.round, a, decimals=decimals))
