@@ -54,7 +54,7 @@ def fmt(seconds: float) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--repeat", type=int, default=7)
-    p.add_argument("--backend", default="numpy")
+    p.add_argument("--backend", default="llvm")
     p.add_argument("--only", default="")
     args = p.parse_args(argv)
     numba = _numba()

@@ -9,7 +9,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pyjit")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the bundled example under the JIT")
-    demo.add_argument("--backend", default="numpy", choices=["numpy", "llvm"])
+    demo.add_argument("--backend", default="llvm", choices=["numpy", "llvm"])
     demo.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     if args.command == "demo":

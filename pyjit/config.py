@@ -13,7 +13,7 @@ class Options:
     """What a jitted function was asked for. ``jit(level="O2", backend="numpy")``."""
 
     level: str = "O1"
-    backend: str = "numpy"
+    backend: str = "llvm"
     fullgraph: bool = False
     fastmath: bool = False
     parallel: bool = False

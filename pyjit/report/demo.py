@@ -30,7 +30,7 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def run_demo(backend: str = "numpy", repeat: int = 5) -> int:
+def run_demo(backend: str = "llvm", repeat: int = 5) -> int:
     rng = np.random.default_rng(0)
     print(f"pyjit {pyjit.__version__} demo — backend {backend!r}, median of {repeat} runs\n")
     print(f"{'kernel':16} {'CPython':>10} {'pyjit':>10} {'speed-up':>9}  same result")

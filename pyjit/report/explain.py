@@ -72,7 +72,8 @@ class Report:
                 key_text = "(" + ", ".join(str(t) for t in key) + ")"
                 if spec.entry is not None:
                     rr.compiled = True
-                    rr.specializations.append((key_text, "compiled", spec.compile_seconds, spec.calls))
+                    status = spec.backend + (f" ({spec.note})" if spec.note else "")
+                    rr.specializations.append((key_text, status, spec.compile_seconds, spec.calls))
                 else:
                     rr.specializations.append((key_text, "eager", 0.0, 0))
                     breaks.append(_break(spec.reason, "type"))
@@ -107,7 +108,7 @@ class Report:
             span = f"lines {r.lines[0]}-{r.lines[1]}" if r.lines else "?"
             lines.append(f"  region {r.number} ({span}): {r.calls} calls, {r.bailouts} bailouts")
             for key, status, secs, calls in r.specializations:
-                lines.append(f"    {status:8} {key}  compile {secs * 1e3:.1f} ms, {calls} runs")
+                lines.append(f"    {key}: {status}, compile {secs * 1e3:.1f} ms, {calls} runs")
         for b in self.graph_breaks:
             lines.append(f"  break {b}")
             for hint in b.hints[:1]:
