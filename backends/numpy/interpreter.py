@@ -39,6 +39,7 @@ class Interpreter:
         self.graph = graph
         self.check = os.environ.get("PYJIT_CHECK") == "1"
         self.plan = {b: [(OPS[n.op].impl, n) for n in b.nodes] for b in graph.blocks}
+        self.kills = _last_uses(graph)
 
     def run(self, args):
         env = {}
@@ -54,6 +55,8 @@ class Interpreter:
                         raise
                     return self.take_exit(node.exit, env)
                 env[node.outputs[0]] = result
+                for dead in self.kills.get(node, ()):
+                    del env[dead]  # free temporaries as CPython does: big arrays reuse memory
             term = block.term
             if term.kind == "exit":
                 return self.take_exit(term.exit, env)
@@ -77,6 +80,39 @@ class Interpreter:
         values = [env[v] for v in e.values]
         values.extend(materialize(item.kind, [env[v] for v in item.values]) for item in e.stack)
         return k, tuple(values)
+
+
+def _last_uses(graph) -> dict:
+    """For each node, the values defined in its block whose last use it is, and
+    that nothing outside the block (other blocks, terminators, exits) reads."""
+    outside = set()
+    for b in graph.blocks:
+        if b.term is not None:
+            if b.term.cond is not None:
+                outside.add(b.term.cond)
+            for _, args in b.term.targets:
+                outside.update(args)
+    for e in graph.exits:
+        outside.update(e.all_values())
+    home = {}
+    for b in graph.blocks:
+        for n in b.nodes:
+            for o in n.outputs:
+                home[o] = b
+    for b in graph.blocks:
+        for n in b.nodes:
+            for v in n.inputs:
+                if home.get(v) is not b:
+                    outside.add(v)
+    kills = {}
+    for b in graph.blocks:
+        seen = set()
+        for n in reversed(b.nodes):
+            dead = [v for v in n.inputs if v not in seen and v not in outside and home.get(v) is b]
+            seen.update(n.inputs)
+            if dead:
+                kills[n] = tuple(dict.fromkeys(dead))
+    return kills
 
 
 def materialize(kind: str, values: list):
