@@ -12,12 +12,19 @@ from __future__ import annotations
 import ctypes
 import itertools
 
-from pyjit.ir.types import Array
+import numpy as np
+from numpy.lib.array_utils import byte_bounds
+
+from pyjit.errors import InternalError
+from pyjit.ir.types import Array, TupleT
 from pyjit.log import log, on
 
-from . import engine, lowerings  # noqa: F401  (registers the lowerings)
+from . import engine, lowerings, ufuncs  # noqa: F401  (registers the lowerings)
+from .kernels import begin_call
 from .lower import Lowering
 from .reprs import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
+
+ufuncs.register_all()
 
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
@@ -55,9 +62,10 @@ def _compile(graph, level: str, fallback):
         except DoesNotFit:
             return fallback(args)
         obuf, ofbuf = new_buffers(nout)
+        allocated = begin_call()
         k = entry(ibuf.ctypes.data, obuf.ctypes.data)
         box, _ = exits[k]
-        return k, box(obuf, ofbuf, args, materialize)
+        return k, box(obuf, ofbuf, (args, allocated), materialize)
 
     run.backend, run.note = "llvm", ""
     run.ir = text
@@ -69,13 +77,13 @@ def _exit_plan(e, alias):
     steps, k = [], 0
     for v in e.values:
         steps.append(_value_step(v, k, alias))
-        k += 0 if isinstance(v.type, Array) else slots(v.type)
+        k += 0 if alias.get(v) is not None and isinstance(v.type, Array) else slots(v.type)
     stack = []
     for item in e.stack:
         parts = []
         for v in item.values:
             parts.append(_value_step(v, k, alias))
-            k += 0 if isinstance(v.type, Array) else slots(v.type)
+            k += 0 if alias.get(v) is not None and isinstance(v.type, Array) else slots(v.type)
         stack.append((item.kind, parts))
 
     def box(obuf, ofbuf, args, materialize):
@@ -88,11 +96,52 @@ def _exit_plan(e, alias):
 
 
 def _value_step(v, k, alias):
-    if isinstance(v.type, Array):
+    """``step(obuf, ofbuf, (args, allocated))`` boxing value ``v`` from slot ``k``."""
+    if isinstance(v.type, Array) and alias.get(v) is not None:
         i = alias[v]
-        return lambda obuf, ofbuf, args: args[i]
-    bx = boxer(v.type)
-    return lambda obuf, ofbuf, args: bx(obuf, ofbuf, k)
+        return lambda obuf, ofbuf, ctx: ctx[0][i]
+    return _type_step(v.type, k)
+
+
+def _type_step(t, k):
+    if isinstance(t, Array):
+        ndim, dtype = t.ndim, t.dtype
+        return lambda obuf, ofbuf, ctx: _array_from_slots(obuf, k, ndim, dtype, ctx)
+    if isinstance(t, TupleT) and any(isinstance(i, Array) for i in t.items):
+        parts, off = [], k
+        for item in t.items:
+            parts.append(_type_step(item, off))
+            off += slots(item)
+        return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
+    bx = boxer(t)
+    return lambda obuf, ofbuf, ctx: bx(obuf, ofbuf, k)
+
+
+def _array_from_slots(obuf, k, ndim, dtype, ctx):
+    """The array the slots describe: one native code allocated in this call, or a
+    view (``a.T``) of such an array or of a live-in array."""
+    args, allocated = ctx
+    data = int(obuf[k])
+    shape = tuple(int(x) for x in obuf[k + 1:k + 1 + ndim])
+    strides = tuple(int(x) for x in obuf[k + 1 + ndim:k + 1 + 2 * ndim])
+    for arr in allocated:
+        if arr.ctypes.data == data and arr.shape == shape and arr.strides == strides:
+            return arr
+    owners = list(allocated) + [a for a in args if isinstance(a, np.ndarray)]
+    for arr in owners:
+        low, high = byte_bounds(arr)
+        if low <= data < max(high, low + 1):
+            return np.asarray(_View(data, shape, strides, dtype, arr))
+    raise InternalError("an exit array outside every array the region knows")
+
+
+class _View:
+    """Exposes memory owned by ``owner`` as an array (``np.asarray(view)``)."""
+
+    def __init__(self, data, shape, strides, dtype, owner):
+        self.owner = owner
+        self.__array_interface__ = {"data": (data, not owner.flags.writeable), "shape": shape,
+                                    "strides": strides, "typestr": dtype.str, "version": 3}
 
 
 def _materializer():

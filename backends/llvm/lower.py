@@ -61,6 +61,8 @@ class Lowering:
         self.current_exit = None
         self._decls: dict = {}
         self.alias = _input_aliases(graph)
+        self.producers = {n.outputs[0]: n for n in graph.nodes()}
+        self.uses = _use_counts(graph)
 
     # ---- helpers lowerings use -----------------------------------------------------
 
@@ -71,6 +73,13 @@ class Lowering:
 
     def libm(self, name: str, ty, nargs: int):
         return self.intrinsic(name, ty, [ty] * nargs)
+
+    def alloca(self, ty):
+        """Stack space in the entry block: an alloca inside a loop would grow the
+        stack on every iteration."""
+        eb = ir.IRBuilder(self.fn.entry_basic_block)
+        eb.position_at_start(self.fn.entry_basic_block)
+        return eb.alloca(ty)
 
     def bail_block(self):
         if self.current_exit is None:
@@ -107,14 +116,19 @@ class Lowering:
                 else:
                     self.values[p] = None
         b.branch(blocks[g.entry])
+        from .kernels import deferred_nodes, is_kernel_node, lower_kernel
         for blk in order:
             b = ir.IRBuilder(blocks[blk])
-            if blk is not g.entry:
-                b.position_at_end(blocks[blk])
+            deferred = deferred_nodes(blk, self.uses)
             for node in blk.nodes:
                 self.current_exit = node.exit
                 out = node.outputs[0]
-                self.values[out] = self._lower_node(b, node)
+                if node in deferred:
+                    self.values[out] = None  # computed inside its consumer's kernel
+                elif is_kernel_node(node):
+                    self.values[out] = lower_kernel(self, b, node, deferred)
+                else:
+                    self.values[out] = self._lower_node(b, node)
             self._terminate(b, blk, blocks, phis)
         for k, eb in self.exit_blocks.items():
             self._store_exit(ir.IRBuilder(eb), k)
@@ -220,18 +234,38 @@ class Lowering:
         e = self.graph.exits[k]
         offset = 0
         for v in e.all_values():
-            if isinstance(v.type, Array):
-                if self.alias.get(v) is None:
-                    raise NotLowerable("an array computed in the region reaches an exit")
+            if isinstance(v.type, Array) and self.alias.get(v) is not None:
                 continue  # boxed from the live-in itself
             store_value(b, self.outbuf, offset, v.type, self.values[v])
             offset += slots(v.type)
         b.ret(ir.Constant(I32, k))
 
 
+def _use_counts(graph) -> dict:
+    uses: dict = {}
+    for blk in graph.blocks:
+        for n in blk.nodes:
+            for v in n.inputs:
+                uses[v] = uses.get(v, 0) + 1
+        if blk.term is not None:
+            vals = [blk.term.cond] if blk.term.cond is not None else []
+            for _, args in blk.term.targets:
+                vals += list(args)
+            for v in vals:
+                uses[v] = uses.get(v, 0) + 1
+    for e in graph.exits:
+        for v in e.all_values():
+            uses[v] = uses.get(v, 0) + 1
+    return uses
+
+
 def _input_aliases(graph) -> dict:
     """Values that are provably one of the live-ins (through block parameters)."""
     alias = {li.value: i for i, li in enumerate(graph.inputs)}
+    for n in graph.nodes():  # ``a += b`` on an array returns ``a`` itself
+        if OPS[n.op].mutates and isinstance(n.outputs[0].type, Array) and \
+                isinstance(n.inputs[0].type, Array) and n.inputs[0] in alias:
+            alias[n.outputs[0]] = alias[n.inputs[0]]
     incoming: dict = {}
     for blk in graph.blocks:
         if blk.term is None:

@@ -60,7 +60,7 @@ def _tuple_item(ctx, b, node, args):
             raise NotLowerable("tuple index out of range")
         return b.extract_value(args[0], i)
     ty = llvm_type(t.items[0])
-    slot = b.alloca(ir.ArrayType(ty, n))
+    slot = ctx.alloca(ir.ArrayType(ty, n))
     for k in range(n):
         b.store(b.extract_value(args[0], k), b.gep(slot, [ir.Constant(I64, 0), ir.Constant(I64, k)]))
     i = cast(ctx, b, args[1], node.in_types[1], INT) if node.in_types[1] != INT else args[1]

@@ -1,0 +1,349 @@
+"""Fused elementwise array kernels.
+
+An elementwise op whose result is an array, used once by another elementwise op
+of the same block with no mutation in between, is not materialised: it is
+*fused* into its consumer.  Each remaining root becomes one loop nest over the
+broadcast shape that loads every leaf array's element, computes the whole
+expression tree with the scalar lowerings (the element types are numpy
+scalars, so numpy's per-element semantics hold), and stores one result.
+
+    c = np.sqrt(a * a + b * b) * np.exp(-c0) + 0.5 * a   # one loop, one allocation
+
+Result arrays are allocated by numpy itself through a callback (``_alloc``), so
+they are ordinary arrays owned by Python; the run wrapper keeps those of the
+current call and boxes an exit's array by its data pointer.  In-place ops on an
+array (``a += b``) write into the left operand; if the other operand overlaps
+it in memory, the region bails out and numpy handles the overlap.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import numpy as np
+from llvmlite import ir
+
+from pyjit.ir.registry import OPS
+from pyjit.ir.types import Array, NpScalar
+
+from . import cgutils as cg
+from .lower import LOWERINGS, NodeView, NotLowerable
+from .reprs import I8P, I64, llvm_type
+
+_tls = threading.local()
+_ALLOC = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64)
+
+
+def _alloc_py(ndim, shape_ptr, typenum):
+    shape = tuple(shape_ptr[i] for i in range(ndim))
+    arr = np.empty(shape, dtype=np.dtype(_TYPENUMS[typenum]))
+    _tls.arrays.append(arr)
+    return arr.ctypes.data
+
+
+_alloc = _ALLOC(_alloc_py)
+_ALLOC_ADDR = ctypes.cast(_alloc, ctypes.c_void_p).value
+_TYPENUMS = {np.dtype(t).num: np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16,
+                                                    np.int32, np.uint32, np.int64, np.uint64,
+                                                    np.float32, np.float64)}
+
+
+def begin_call() -> list:
+    """Start collecting the arrays native code allocates in this call."""
+    _tls.arrays = []
+    return _tls.arrays
+
+
+def is_kernel_node(node) -> bool:
+    op = OPS[node.op]
+    return (op.elementwise and isinstance(node.outputs[0].type, Array)
+            and not any(isinstance(v.type, Array) and v.type.ndim > 8 for v in node.inputs))
+
+
+def deferred_nodes(block, uses: dict) -> set:
+    """Nodes fused into their single consumer (see the module docstring)."""
+    position = {n: i for i, n in enumerate(block.nodes)}
+    producer = {n.outputs[0]: n for n in block.nodes}
+    out = set()
+    for i, n in enumerate(block.nodes):
+        if not is_kernel_node(n):
+            continue
+        for v in n.inputs:
+            p = producer.get(v)
+            if p is None or not is_kernel_node(p) or uses.get(v, 0) != 1:
+                continue
+            if OPS[p.op].mutates:
+                continue
+            between = block.nodes[position[p] + 1:i]
+            if any(OPS[m.op].mutates or m.op == "setitem" for m in between):
+                continue
+            out.add(p)
+    return out
+
+
+class _Tree:
+    """The expression a root computes: leaves are lowered values."""
+
+    def __init__(self, ctx, root, deferred):
+        self.leaves = []      # (graph value, llvm value, type)
+        self.ctx = ctx
+        self.root = root
+        self.deferred = deferred
+
+    def collect(self, node):
+        for v in node.inputs:
+            p = self.ctx.producers.get(v)
+            if p is not None and p in self.deferred:
+                self.collect(p)
+            elif all(v is not leaf[0] for leaf in self.leaves):
+                self.leaves.append((v, self.ctx.values[v], v.type))
+
+
+def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
+    out_t = node.outputs[0].type
+    if out_t.layout == "F":
+        raise NotLowerable("a Fortran-ordered elementwise result")
+    tree = _Tree(ctx, node, deferred)
+    tree.collect(node)
+    ndim = out_t.ndim
+    inplace = OPS[node.op].mutates and isinstance(node.inputs[0].type, Array)
+    arrays = [(v, lv, t) for v, lv, t in tree.leaves if isinstance(t, Array)]
+    shape = _broadcast_shape(ctx, b, arrays, ndim)
+    if inplace:
+        out = ctx.values[node.inputs[0]]
+        for d in range(ndim):  # the target's shape must be the broadcast shape
+            cg.bail_if(ctx, b, b.icmp_signed("!=", b.extract_value(out, [1, d]), shape[d]))
+        for v, lv, t in arrays:
+            if v is not node.inputs[0]:
+                cg.bail_if(ctx, b, _overlaps(b, out, out_t, lv, t))
+    else:
+        out = _allocate(ctx, b, shape, out_t)
+    elem_out = NpScalar(out_t.dtype)
+    calls = [n for n in _post_order(ctx, node, deferred) if _calls_numpy(n)]
+
+    def leaves_at(bb, idx):
+        element = {}
+        for v, lv, t in tree.leaves:
+            if isinstance(t, Array):
+                ptr = _leaf_pointer(bb, lv, t, idx, ndim)
+                element[v] = (_load(bb, ptr, NpScalar(t.dtype)), NpScalar(t.dtype))
+            else:
+                element[v] = (lv, t)
+        return element
+
+    def store_out(bb, idx, element):
+        val, vt = _evaluate(ctx, bb, node, element, deferred)
+        val = _cast_store(ctx, bb, val, vt, elem_out)
+        _store(bb, cg.element_pointer(bb, out, idx, _mem(llvm_type(elem_out))), val, elem_out)
+
+    if not calls or ndim == 0:
+        _loop_nest(ctx, b, shape, 0, [], lambda bb, idx: store_out(bb, idx, leaves_at(bb, idx)))
+    else:
+        _blocked(ctx, b, shape, calls, leaves_at, store_out, deferred)
+    return out
+
+
+BLOCK = 256
+
+
+def _calls_numpy(node) -> bool:
+    from .ufuncs import lower_ufunc_loop
+    return LOWERINGS.get(node.op) is lower_ufunc_loop
+
+
+def _post_order(ctx, node, deferred):
+    out = []
+    for v in node.inputs:
+        p = ctx.producers.get(v)
+        if p is not None and p in deferred:
+            out.extend(_post_order(ctx, p, deferred))
+    out.append(node)
+    return out
+
+
+def _blocked(ctx, b, shape, calls, leaves_at, store_out, deferred):
+    """Strip-mine the innermost dimension into blocks: each ufunc that runs through
+    numpy's inner loop is computed for a whole block at once into scratch space
+    (one call per block instead of one per element), in dependency order, then
+    the rest of the expression runs element by element reading those results."""
+    from .ufuncs import block_call_plan
+    plans = [block_call_plan(ctx, n, BLOCK) for n in calls]
+
+    def outer_body(bb, idx):
+        n = shape[-1]
+        pre = bb.block
+        head = ctx.fn.append_basic_block("blk.head")
+        body = ctx.fn.append_basic_block("blk.body")
+        done = ctx.fn.append_basic_block("blk.done")
+        bb.branch(head)
+        bb.position_at_end(head)
+        j0 = bb.phi(I64)
+        j0.add_incoming(ir.Constant(I64, 0), pre)
+        bb.cbranch(bb.icmp_signed("<", j0, n), body, done)
+        bb.position_at_end(body)
+        rest = bb.sub(n, j0)
+        m = bb.select(bb.icmp_signed("<", rest, ir.Constant(I64, BLOCK)), rest, ir.Constant(I64, BLOCK))
+        ready = []
+        for plan in plans:
+            def fill(b2, j, plan=plan, ready=tuple(ready)):
+                element = leaves_at(b2, idx + [b2.add(j0, j)])
+                for done_plan in ready:
+                    element[done_plan.node.outputs[0]] = done_plan.load_result(b2, j)
+                for k, v in enumerate(plan.node.inputs):
+                    val, t = element[v] if v in element else _evaluate(ctx, b2, ctx.producers[v], element, deferred)
+                    plan.store_input(ctx, b2, k, j, val, t)
+            _loop_nest(ctx, bb, [m], 0, [], lambda b2, jj, fill=fill: fill(b2, jj[0]))
+            plan.call(bb, m)
+            ready.append(plan)
+
+        def finish(b2, jj):
+            element = leaves_at(b2, idx + [b2.add(j0, jj[0])])
+            for plan in plans:
+                element[plan.node.outputs[0]] = plan.load_result(b2, jj[0])
+            store_out(b2, idx + [b2.add(j0, jj[0])], element)
+        _loop_nest(ctx, bb, [m], 0, [], finish)
+        j0.add_incoming(bb.add(j0, ir.Constant(I64, BLOCK)), bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+
+    _loop_nest(ctx, b, shape[:-1], 0, [], outer_body)
+
+
+def _evaluate(ctx, b, node, element, deferred):
+    if node.outputs[0] in element:  # computed for the block already (a numpy loop call)
+        return element[node.outputs[0]]
+    vals, types = [], []
+    for v in node.inputs:
+        if v in element:
+            val, t = element[v]
+        else:
+            val, t = _evaluate(ctx, b, ctx.producers[v], element, deferred)
+        vals.append(val)
+        types.append(t)
+    op = OPS[node.op]
+    fn = LOWERINGS.get(node.op)
+    if fn is None:
+        raise NotLowerable(f"op {node.op} in a kernel")
+    out_t = op.infer(types, node.attrs)
+    view = NodeView(node.op, node.attrs, types, out_t, node.inputs)
+    return fn(ctx, b, view, vals), out_t
+
+
+def _broadcast_shape(ctx, b, arrays, ndim):
+    one = ir.Constant(I64, 1)
+    shape = []
+    for d in range(ndim):
+        size = one
+        for _, lv, t in arrays:
+            k = d - (ndim - t.ndim)
+            if k < 0:
+                continue
+            n = b.extract_value(lv, [1, k])
+            size = b.select(b.icmp_signed("==", size, one), n, size)
+        for _, lv, t in arrays:  # every operand's dim is 1 or the size: else ValueError
+            k = d - (ndim - t.ndim)
+            if k < 0:
+                continue
+            n = b.extract_value(lv, [1, k])
+            cg.bail_if(ctx, b, b.and_(b.icmp_signed("!=", n, one), b.icmp_signed("!=", n, size)))
+        shape.append(size)
+    return shape
+
+
+def _allocate(ctx, b, shape, t: Array):
+    ndim = len(shape)
+    buf = ctx.alloca(ir.ArrayType(I64, max(ndim, 1)))
+    for d, n in enumerate(shape):
+        b.store(n, b.gep(buf, [ir.Constant(I64, 0), ir.Constant(I64, d)]))
+    fnty = ir.FunctionType(I64, [I64, I64.as_pointer(), I64])
+    fn = b.inttoptr(ir.Constant(I64, _ALLOC_ADDR), fnty.as_pointer())
+    data = b.call(fn, [ir.Constant(I64, ndim), b.bitcast(buf, I64.as_pointer()),
+                       ir.Constant(I64, t.dtype.num)])
+    s = ir.Constant(llvm_type(t), ir.Undefined)
+    s = b.insert_value(s, b.inttoptr(data, I8P), 0)
+    stride = ir.Constant(I64, t.dtype.itemsize)
+    strides = [None] * ndim
+    for d in reversed(range(ndim)):
+        strides[d] = stride
+        stride = b.mul(stride, shape[d])
+    for d in range(ndim):
+        s = b.insert_value(s, shape[d], [1, d])
+        s = b.insert_value(s, strides[d], [2, d])
+    return s
+
+
+def _leaf_pointer(b, lv, t: Array, idx, ndim):
+    data = b.extract_value(lv, 0)
+    offset = ir.Constant(I64, 0)
+    for k in range(t.ndim):
+        d = k + ndim - t.ndim
+        n = b.extract_value(lv, [1, k])
+        stride = b.extract_value(lv, [2, k])
+        i = b.select(b.icmp_signed("==", n, ir.Constant(I64, 1)), ir.Constant(I64, 0), idx[d])
+        offset = b.add(offset, b.mul(i, stride))
+    return b.bitcast(b.gep(data, [offset]), _mem(llvm_type(NpScalar(t.dtype))).as_pointer())
+
+
+def _overlaps(b, out, out_t, lv, t):
+    """Conservative: do the byte ranges spanned by the two arrays intersect?"""
+    def span(v, tt):
+        lo = b.ptrtoint(b.extract_value(v, 0), I64)
+        hi = lo
+        for k in range(tt.ndim):
+            n = b.extract_value(v, [1, k])
+            st = b.extract_value(v, [2, k])
+            ext = b.mul(b.sub(n, ir.Constant(I64, 1)), st)
+            neg = b.icmp_signed("<", ext, ir.Constant(I64, 0))
+            lo = b.select(neg, b.add(lo, ext), lo)
+            hi = b.select(neg, hi, b.add(hi, ext))
+        return lo, b.add(hi, ir.Constant(I64, tt.dtype.itemsize))
+    a_lo, a_hi = span(out, out_t)
+    c_lo, c_hi = span(lv, t)
+    return b.and_(b.icmp_signed("<", a_lo, c_hi), b.icmp_signed("<", c_lo, a_hi))
+
+
+def _loop_nest(ctx, b, shape, d, idx, body):
+    if d == len(shape):
+        body(b, list(idx))
+        return
+    fn = ctx.fn
+    pre = b.block
+    head = fn.append_basic_block(f"k{d}.head")
+    loop = fn.append_basic_block(f"k{d}.body")
+    done = fn.append_basic_block(f"k{d}.done")
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(I64)
+    i.add_incoming(ir.Constant(I64, 0), pre)
+    b.cbranch(b.icmp_signed("<", i, shape[d]), loop, done)
+    b.position_at_end(loop)
+    idx.append(i)
+    _loop_nest(ctx, b, shape, d + 1, idx, body)
+    idx.pop()
+    i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
+    b.branch(head)
+    b.position_at_end(done)
+
+
+def _mem(ty):
+    return ir.IntType(8) if isinstance(ty, ir.IntType) and ty.width == 1 else ty
+
+
+def _load(b, ptr, t):
+    v = b.load(ptr)
+    ty = llvm_type(t)
+    if isinstance(ty, ir.IntType) and ty.width == 1:
+        return b.icmp_unsigned("!=", v, ir.Constant(ir.IntType(8), 0))
+    return v
+
+
+def _store(b, ptr, v, t):
+    ty = llvm_type(t)
+    if isinstance(ty, ir.IntType) and ty.width == 1:
+        v = b.zext(v, ir.IntType(8))
+    b.store(v, ptr)
+
+
+def _cast_store(ctx, b, v, src, dst):
+    from .lowerings.convert import cast
+    return cast(ctx, b, v, src, dst) if src != dst else v
