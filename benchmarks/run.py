@@ -66,7 +66,7 @@ def main(argv=None) -> int:
         if only and k.name not in only:
             continue
         a = k.make_args()
-        base = median_seconds(k.fn, a, args.repeat, k.calls)
+        base = median_seconds(k.fn, a, k.cpython_repeat or args.repeat, k.calls)
         cols = []
         others = [k.numpy_fn, numba.njit(k.fn) if (numba and k.numba) else None,
                   pyjit.jit(k.fn, backend=args.backend)]
