@@ -14,6 +14,7 @@ import functools
 import time
 import types
 import warnings
+import weakref
 
 from . import config
 from .errors import GraphBreakError
@@ -63,6 +64,7 @@ def _jit_function(fn, opts: config.Options):
     new.__kwdefaults__ = fn.__kwdefaults__
     functools.update_wrapper(new, fn)
     new.__pyjit__ = analysis
+    analysis.functions.append(weakref.ref(new))
     analysis.options = opts
     if opts.fullgraph and (analysis.breaks or analysis.skipped):
         reason = analysis.breaks[0].reason if analysis.breaks else analysis.skipped

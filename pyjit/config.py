@@ -34,3 +34,10 @@ def disabled() -> bool:
 def checking() -> bool:
     """``PYJIT_CHECK=1``: verify graphs after every step and check every value's type."""
     return os.environ.get("PYJIT_CHECK") == "1"
+
+
+def keep_small_regions() -> bool:
+    """``PYJIT_KEEP_SMALL=1``: compile every region, even scalar code without a loop
+    that CPython runs faster than a dispatch (the tests set it, so that every
+    region's compiled code is exercised)."""
+    return os.environ.get("PYJIT_KEEP_SMALL") == "1"

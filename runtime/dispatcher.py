@@ -28,6 +28,7 @@ from pyjit.log import log
 from pyjit.report.reasons import Unsupported
 
 EAGER = (-1, ())
+TOO_SMALL = "scalar code without a loop: faster in CPython than through a dispatch"
 _MISSING = object()
 
 
@@ -98,7 +99,7 @@ class RegionDispatcher:
             spec = self.cache[key] = self._specialize(key)
         if spec.entry is None:
             stats.eager_calls += 1
-            if self.options.fullgraph:
+            if self.options.fullgraph and spec.reason is not None:
                 raise GraphBreakError(spec.reason)
             return EAGER
         spec.calls += 1
@@ -122,6 +123,7 @@ class RegionDispatcher:
         from pyjit.ir.infer import infer
         from pyjit.ir.verify import maybe_verify
         from pyjit.backends import select
+        from pyjit.passes.cost import worth_compiling
 
         graph = self.region.graph
         types, it = [], iter(key)
@@ -133,6 +135,12 @@ class RegionDispatcher:
             log("breaks", "%s %s: key %s runs eagerly: %s", typed.code, self, _key_str(key), typed)
             return Specialization(key, reason=typed)
         maybe_verify(typed, typed=True)
+        if not (worth_compiling(typed) or self.options.fullgraph or config.keep_small_regions()):
+            log("recompiles", "%r: key %s is scalar code without a loop: left to CPython",
+                self, _key_str(key))
+            if len(self.cache) == 0 and self.region.on_too_small is not None:
+                self.region.on_too_small(self.region)
+            return Specialization(key, graph=typed, note=TOO_SMALL)
         entry = select(self.options.backend).compile_graph(typed, self.options)
         spec = Specialization(key, entry=entry, graph=typed, compile_seconds=time.perf_counter() - t0,
                               backend=entry.backend, note=entry.note)

@@ -4,6 +4,7 @@ import os
 import sys
 
 os.environ.setdefault("PYJIT_CHECK", "1")
+os.environ.setdefault("PYJIT_KEEP_SMALL", "1")  # exercise every region's compiled code
 sys.path.insert(0, os.path.dirname(__file__))  # tests import difftest
 
 import pytest  # noqa: E402

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import threading
 
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
@@ -54,16 +55,25 @@ def _compile(graph, level: str, fallback):
     nout = max((n for _, n in exits), default=1)
     entry = _ENTRY(engine.compile_ir(text, name, level))
     materialize = _materializer()
+    local = threading.local()  # slot buffers per thread: native code never re-enters
+
+    def buffers():
+        ibuf, fbuf = new_buffers(nin)
+        obuf, ofbuf = new_buffers(nout)
+        local.bufs = b = (ibuf, fbuf, obuf, ofbuf, ctypes.addressof(ibuf), ctypes.addressof(obuf))
+        return b
 
     def run(args):
-        ibuf, fbuf = new_buffers(nin)
+        try:
+            ibuf, fbuf, obuf, ofbuf, iaddr, oaddr = local.bufs
+        except AttributeError:
+            ibuf, fbuf, obuf, ofbuf, iaddr, oaddr = buffers()
         try:
             pack(args, ibuf, fbuf)
         except DoesNotFit:
             return fallback(args)
-        obuf, ofbuf = new_buffers(nout)
         allocated = begin_call()
-        k = entry(ibuf.ctypes.data, obuf.ctypes.data)
+        k = entry(iaddr, oaddr)
         box, _ = exits[k]
         return k, box(obuf, ofbuf, (args, allocated), materialize)
 

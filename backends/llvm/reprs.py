@@ -28,7 +28,8 @@ Note [slot ABI]
 """
 from __future__ import annotations
 
-import numpy as np
+import ctypes
+
 from llvmlite import ir
 
 from pyjit.ir.types import (BOOL, FLOAT, INT, NONE, UNBOUND, UNDEF, Array, Const, NpScalar,
@@ -203,45 +204,66 @@ class DoesNotFit(Exception):
 
 
 def packer(types: list[Type]):
-    """A function writing live-in values into an int64 slot buffer."""
+    """``(pack, nslots)``: ``pack(args, ibuf, fbuf)`` writes the live-ins into the
+    slots; every per-type decision is taken here, once per specialization."""
     steps = []
     offset = 0
     for i, t in enumerate(types):
-        steps.append((i, offset, t))
+        w = _writer(t)
+        if w is not None:
+            steps.append((i, offset, w))
         offset += slots(t)
 
     def pack(args, ibuf, fbuf):
-        for i, k, t in steps:
-            _pack_one(args[i], t, k, ibuf, fbuf)
+        for i, k, w in steps:
+            w(args[i], ibuf, fbuf, k)
 
     return pack, offset
 
 
-def _pack_one(v, t, k, ibuf, fbuf):
+def _writer(t):
     if isinstance(t, Array):
-        ibuf[k] = v.ctypes.data
         n = t.ndim
-        ibuf[k + 1:k + 1 + n] = v.shape
-        ibuf[k + 1 + n:k + 1 + 2 * n] = v.strides
-        return
+
+        def write_array(v, ibuf, fbuf, k):
+            ibuf[k] = v.ctypes.data
+            ibuf[k + 1:k + 1 + n] = v.shape
+            ibuf[k + 1 + n:k + 1 + 2 * n] = v.strides
+        return write_array
     if isinstance(t, TupleT):
-        for item_v, item_t in zip(v, t.items):
-            _pack_one(item_v, item_t, k, ibuf, fbuf)
-            k += slots(item_t)
-        return
+        parts, off = [], 0
+        for item in t.items:
+            w = _writer(item)
+            if w is not None:
+                parts.append((off, w))
+            off += slots(item)
+
+        def write_tuple(v, ibuf, fbuf, k):
+            for (d, w), item in zip(parts, v):
+                w(item, ibuf, fbuf, k + d)
+        return write_tuple if len(parts) == len(t.items) else None
     if llvm_type(t) is None:
-        return
+        return None
     kind = scalar_kind(t)
     if kind[0] == "f":
-        fbuf[k] = v
-    elif t == INT:
-        if not _I64_MIN <= v <= _I64_MAX:
-            raise DoesNotFit(v)
-        ibuf[k] = v
-    elif kind == ("u", 64):
-        ibuf[k] = int(v) - (1 << 64) if int(v) > _I64_MAX else int(v)
-    else:
+        def write_float(v, ibuf, fbuf, k):
+            fbuf[k] = v
+        return write_float
+    if t == INT:
+        def write_int(v, ibuf, fbuf, k):
+            if not _I64_MIN <= v <= _I64_MAX:
+                raise DoesNotFit(v)
+            ibuf[k] = v
+        return write_int
+    if kind == ("u", 64):
+        def write_u64(v, ibuf, fbuf, k):
+            v = int(v)
+            ibuf[k] = v - (1 << 64) if v > _I64_MAX else v
+        return write_u64
+
+    def write_small_int(v, ibuf, fbuf, k):
         ibuf[k] = int(v)
+    return write_small_int
 
 
 def boxer(t: Type):
@@ -282,8 +304,10 @@ def boxer(t: Type):
 
 
 def new_buffers(n: int):
-    ibuf = np.zeros(max(n, 1), dtype=np.int64)
-    return ibuf, ibuf.view(np.float64)
+    """An int64 slot buffer and a float64 view of the same memory (ctypes arrays:
+    item access from Python is cheaper than numpy's)."""
+    ibuf = (ctypes.c_int64 * max(n, 1))()
+    return ibuf, (ctypes.c_double * max(n, 1)).from_buffer(ibuf)
 
 
 __all__ = ["I1", "I8", "I32", "I64", "F32", "F64", "I8P", "I64P", "NONE", "NotLowerable",

@@ -33,6 +33,26 @@ class CodeAnalysis:
     breaks: list = field(default_factory=list)
     skipped: Unsupported | None = None
     ninstrs: int = 0
+    decoded: object = None
+    dropped: list = field(default_factory=list)
+    functions: list = field(default_factory=list)   # weak references to the jitted functions
+
+    def drop_region(self, region) -> None:
+        """Rewrite the code without ``region`` (its keys were all too small to gain
+        from compiling) and give every jitted function the new code.  Frames
+        running the old code finish with it: its dispatcher answers "eager"."""
+        if region not in self.regions:
+            return
+        self.regions = [r for r in self.regions if r is not region]
+        self.dropped.append(region)
+        from .rewrite import rewrite
+        self.new_code = rewrite(self.decoded, self.regions) if self.regions else self.code
+        for ref in self.functions:
+            fn = ref()
+            if fn is not None:
+                fn.__code__ = self.new_code
+        log("recompiles", "region %s of %s left to CPython: too small to gain from compiling",
+            region.number, self.fn.__qualname__)
 
     @property
     def compiled_instrs(self) -> int:
@@ -60,7 +80,10 @@ def analyze(fn, options) -> CodeAnalysis:
         for b in breaks:
             log("breaks", "%s", b.reason)
         ninstrs = sum(isinstance(i, Instr) and not table.is_prologue(i) for i in d.instrs)
-        return CodeAnalysis(fn, code, new_code, regions, breaks, None, ninstrs)
+        analysis = CodeAnalysis(fn, code, new_code, regions, breaks, None, ninstrs, d)
+        for r in regions:
+            r.on_too_small = analysis.drop_region
+        return analysis
     except Exception as exc:  # a pyjit bug must not break the user's program
         from .. import config
         if config.checking():

@@ -40,6 +40,7 @@ class Region:
     lines: tuple
     ninstrs: int
     dispatcher: object = None
+    on_too_small: object = None   # set by analyze: drop this region from the code
 
 
 @dataclass

@@ -79,6 +79,10 @@ class Report:
                     breaks.append(_break(spec.reason, "type"))
             compiled_seconds += sum(s.seconds for s in r.dispatcher.cache.values()) - before.get(r.number, 0.0)
             regions.append(rr)
+        for r in analysis.dropped:
+            regions.append(RegionReport(r.number, r.lines, str(r.graph), calls=r.dispatcher.stats.calls,
+                                        specializations=[("", "left to CPython: too small to gain "
+                                                               "from compiling", 0.0, 0)]))
         total = analysis.ninstrs or 1
         coverage = {
             "bytecode": analysis.compiled_instrs / total,

@@ -86,3 +86,18 @@ def test_explain_on_jitted_function_uses_its_options():
     report = pyjit.explain(g, np.ones(3))
     assert report.result == 3.0
     assert g.__pyjit__.options.level == "O2"
+
+
+def test_small_scalar_regions_are_left_to_cpython(monkeypatch, capsys):
+    """Statements around a print inside a Python loop are too small to beat a
+    dispatch: after their first call the function's code no longer has them."""
+    monkeypatch.delenv("PYJIT_KEEP_SMALL", raising=False)
+    g = pyjit.jit(print_in_loop)
+    before = g.__code__
+    a = np.arange(3.0)
+    assert g(a) == print_in_loop(a)
+    analysis = g.__pyjit__
+    assert analysis.regions == [] and len(analysis.dropped) == 2
+    assert g.__code__ is not before and g(a) == print_in_loop(a)
+    report = pyjit.explain(g, a)
+    assert "too small" in str(report)
