@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import time
 
-from pyjit import config
+from pyjit import config, runtime
 from pyjit.errors import GraphBreakError, InternalError
 from pyjit.ir.types import Const, typeof
 from pyjit.log import log
@@ -96,7 +96,7 @@ class RegionDispatcher:
         key = tuple(typeof(args[i]) for i in self.dynamic)
         spec = self.cache.get(key)
         if spec is None:
-            spec = self.cache[key] = self._specialize(key)
+            spec = self.cache[key] = _outside_capture(self._specialize, key)
         if spec.entry is None:
             stats.eager_calls += 1
             if self.options.fullgraph and spec.reason is not None:
@@ -147,6 +147,20 @@ class RegionDispatcher:
         if len(self.cache) > 0:
             log("recompiles", "%r: new specialization %s", self, _key_str(key))
         return spec
+
+
+def _outside_capture(work, *args):
+    """Run pyjit's own work with the capture hook paused on this thread: the
+    functions it calls (dataclass ``__init__``s made by ``exec``, say) must not
+    be compiled by the JIT that is compiling them."""
+    native = runtime.native()
+    if native is None:
+        return work(*args)
+    state = native.pause()
+    try:
+        return work(*args)
+    finally:
+        native.resume(state)
 
 
 def _key_str(key) -> str:
