@@ -109,7 +109,7 @@ class RegionDispatcher:
             spec.seconds += time.perf_counter() - t0
         else:
             result = spec.entry(args)
-        if self.region.graph.exits[result[0]].kind == "resume":
+        if result[0] >= 0 and self.region.graph.exits[result[0]].kind == "resume":
             stats.bailouts += 1
             log("bailouts", "bailout from %r at line %s", self, _exit_line(self.region, result[0]))
         return result

@@ -19,6 +19,7 @@ from numpy.lib.array_utils import byte_bounds
 from pyjit.errors import InternalError
 from pyjit.ir.types import Array, TupleT
 from pyjit.log import log, on
+from pyjit.passes.cost import has_loop
 
 from . import engine, lowerings, ufuncs  # noqa: F401  (registers the lowerings)
 from .kernels import begin_call
@@ -37,10 +38,27 @@ def compile_graph(graph, options=None):
     try:
         return _compile(graph, level, reference(graph))
     except NotLowerable as why:
-        run = reference(graph)
-        run.backend, run.note = "numpy", f"not lowered to LLVM: {why}"
+        if has_loop(graph):
+            # The reference interpreter is far slower than CPython on loops: let
+            # CPython run the region's eager copy instead.
+            run = _run_eager
+            run_note = f"not lowered to LLVM ({why}): CPython runs this loop"
+            log("llvm", "%s runs in CPython: %s", graph.name, why)
+            return _tagged(run, "cpython", run_note)
         log("llvm", "%s runs on the numpy backend: %s", graph.name, why)
-        return run
+        return _tagged(reference(graph), "numpy", f"not lowered to LLVM: {why}")
+
+
+def _run_eager(args):
+    return (-1, ())
+
+
+def _tagged(run, backend: str, note: str):
+    def tagged(args):
+        return run(args)
+    tagged.backend, tagged.note = backend, note
+    return tagged
+
 
 
 def _compile(graph, level: str, fallback):

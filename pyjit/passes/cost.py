@@ -16,11 +16,16 @@ from pyjit.ir.types import Array
 LARGE_SCALAR_REGION = 40
 
 
-def worth_compiling(graph) -> bool:
+def has_loop(graph) -> bool:
+    """Whether the graph has a back edge (blocks are laid out in bytecode order)."""
     position = {b: i for i, b in enumerate(graph.blocks)}
-    for b in graph.blocks:
-        if b.term is not None and any(position[t] <= position[b] for t, _ in b.term.targets):
-            return True  # a back edge: a loop
+    return any(position[t] <= position[b] for b in graph.blocks if b.term is not None
+               for t, _ in b.term.targets)
+
+
+def worth_compiling(graph) -> bool:
+    if has_loop(graph):
+        return True
     nodes = list(graph.nodes())
     if any(isinstance(n.outputs[0].type, Array) for n in nodes if n.outputs):
         return True
