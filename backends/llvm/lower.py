@@ -19,13 +19,23 @@ import itertools
 from llvmlite import ir
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import UNDEF, Array, Type, UnionT, members
+from pyjit.ir.types import UNDEF, Array, PyScalar, Type, UnionT, members
 from pyjit.ir.verify import reverse_postorder
 
 from . import engine
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
 
 LOWERINGS: dict = {}
+
+# Ops whose result bits are the same for Python floats and numpy float64s.
+IEEE_UNIFORM = frozenset({"add", "iadd", "sub", "isub", "mul", "imul", "neg", "pos", "lt", "le",
+                          "eq", "ne", "gt", "ge", "abs", "min", "max", "math.sqrt", "np.sqrt",
+                          "truth", "not_", "float"})
+
+
+def _float_union(t) -> bool:
+    reps = {llvm_type(m) for m in members(t) if m != UNDEF}
+    return len(reps) == 1 and isinstance(next(iter(reps)), ir.DoubleType) and UNDEF not in members(t)
 
 
 def lowering(*names: str):
@@ -166,6 +176,8 @@ class Lowering:
 
     def _lower_over_members(self, b, node, op, fn, in_types, args):
         out_t = node.outputs[0].type
+        if node.op in IEEE_UNIFORM and all(_float_union(t) for t in in_types if isinstance(t, UnionT)):
+            return self._lower_uniform(b, node, op, fn, in_types, args, out_t)
         out_ty = llvm_type(out_t)
         merge = self.fn.append_basic_block(name=f"{node.op}.merge")
         incoming = []
@@ -200,6 +212,44 @@ class Lowering:
         for v, blk in incoming:
             phi.add_incoming(v, blk)
         return phi
+
+    def _lower_uniform(self, b, node, op, fn, in_types, args, out_t):
+        """``float|f64`` operands of an op that computes the same bits for Python
+        floats and numpy float64s (IEEE add, multiply, compare…): compute once and
+        only select the result's tag, so the loop carries no branch per member."""
+        canonical, values, tags = [], [], []
+        for t, v in zip(in_types, args):
+            if isinstance(t, UnionT):
+                ms = [m for m in members(t) if m != UNDEF]
+                canonical.append(next((m for m in ms if not isinstance(m, PyScalar)), ms[0]))
+                values.append(b.extract_value(v, 0))
+                tags.append((t, b.extract_value(v, 1)))
+            else:
+                canonical.append(t)
+                values.append(v)
+        view = NodeView(node.op, node.attrs, canonical, op.infer(canonical, node.attrs), node.inputs)
+        r = fn(self, b, view, values)
+        if not isinstance(out_t, UnionT):
+            return self.convert(b, r, view.out_type, out_t) if view.out_type != out_t else r
+        out_members = members(out_t)
+        tag = None
+        union_inputs = [t for t in in_types if isinstance(t, UnionT)]
+        choices = [list(enumerate(members(t))) for t in union_inputs]
+        for combo in itertools.product(*choices):
+            it_combo = iter(m for _, m in combo)
+            types = [next(it_combo) if isinstance(t, UnionT) else t for t in in_types]
+            if UNDEF in types:
+                continue
+            k = ir.Constant(I8, out_members.index(op.infer(types, node.attrs)))
+            if tag is None:
+                tag = k
+                continue
+            cond = ir.Constant(ir.IntType(1), 1)
+            for (i, _), (_, tv) in zip(combo, tags):
+                cond = b.and_(cond, b.icmp_unsigned("==", tv, ir.Constant(I8, i)))
+            tag = b.select(cond, k, tag)
+        s = b.insert_value(ir.Constant(llvm_type(out_t), ir.Undefined), r, 0)
+        return b.insert_value(s, tag, 1)
 
     def _member_value(self, b, v, m: Type):
         raw = b.extract_value(v, 0)
