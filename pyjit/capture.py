@@ -140,6 +140,10 @@ class capture:
         if analysis is None or analysis.code is not fn.__code__ or analysis.fn.__globals__ is not fn.__globals__:
             analysis = analyze(fn, self.options)
             analysis.options = self.options
+            for r in analysis.regions:
+                # a region too small to gain, or whose first key cannot compile,
+                # leaves the code: under capture most code is not numeric
+                r.on_too_small = r.on_uncompilable = functools.partial(_drop_region, analysis)
             _analyses[key] = analysis
         return analysis
 
@@ -160,6 +164,15 @@ class capture:
     def skip_list() -> tuple:
         """The path prefixes whose code runs unchanged under capture."""
         return tuple(_skip_prefixes)
+
+
+def _drop_region(analysis, region) -> None:
+    """A region too small to gain from compiling, or whose first key cannot
+    compile, leaves the code (``CodeAnalysis.drop_region``); the hook forgets its
+    cached answer for the code, so the next frame asks again and gets the code
+    without it.  The report keeps the region's breaks (report/capture.py)."""
+    analysis.drop_region(region)
+    _runtime().forget(analysis.code)
 
 
 def _module_dir(module: types.ModuleType) -> str:

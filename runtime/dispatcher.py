@@ -1,4 +1,4 @@
-"""The region dispatcher, in Python (a C version follows: see runtime/README.md).
+"""The region dispatcher: its Python path (the C fast path is dispatch.c; see README.md).
 
 The rewritten bytecode calls a region's dispatcher with the region's live-ins;
 the dispatcher answers ``(exit number, values)``:
@@ -26,6 +26,8 @@ from pyjit.errors import GraphBreakError, InternalError
 from pyjit.ir.types import Const, typeof
 from pyjit.log import log
 from pyjit.report.reasons import Unsupported
+
+from . import cdispatch
 
 EAGER = (-1, ())
 TOO_SMALL = "scalar code without a loop: faster in CPython than through a dispatch"
@@ -56,8 +58,13 @@ class RegionStats:
     specializations: dict = field(default_factory=dict)
 
 
-class RegionDispatcher:
-    """Called by rewritten bytecode; see the module docstring."""
+class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
+    """Called by rewritten bytecode; see the module docstring.
+
+    With the native runtime the call lands in C first (runtime/dispatch.c): keys
+    that C has been given (``cdispatch.serve``) never enter Python; the rest come
+    here, to ``_dispatch_python``.
+    """
 
     timing = False  # set by explain(): time every compiled call
 
@@ -67,22 +74,42 @@ class RegionDispatcher:
         self.static = [(i, li.static) for i, li in enumerate(region.graph.inputs) if li.is_static]
         self.dynamic = [i for i, li in enumerate(region.graph.inputs) if not li.is_static]
         self.cache: dict = {}
-        self.stats = RegionStats()
+        self._stats = RegionStats()
+        self._c_keys: set = set()
+        self._c_on = cdispatch.configure(self)
 
     def __repr__(self) -> str:
         return f"<pyjit region {self.region.number} of {self.region.graph.name}>"
 
-    def __call__(self, *args):
+    @property
+    def stats(self) -> RegionStats:
+        """The counters, including the calls C served since the last look."""
+        if self._c_on:
+            calls, eager, bailouts, per_spec = self._c_take_counts()
+            s = self._stats
+            s.calls += calls
+            s.eager_calls += eager
+            s.bailouts += bailouts
+            for spec, n in per_spec:
+                spec.calls += n
+        return self._stats
+
+    def _dispatch_python(self, *args):
         try:
             return self._dispatch(args)
         except GraphBreakError:
             raise
         except Exception as exc:  # never break the user's program: run the eager copy
-            if config.checking():
-                raise
-            log("errors", "PJ0010 internal error in %r: %s: %s", self, type(exc).__name__, exc)
-            self.stats.eager_calls += 1
-            return EAGER
+            return self._entry_failed(exc)
+
+    def _entry_failed(self, exc):
+        """An entry raised (C calls this too): re-raise a break or, under
+        PYJIT_CHECK, the error; otherwise log it and run the eager copy."""
+        if isinstance(exc, GraphBreakError) or config.checking():
+            raise exc
+        log("errors", "PJ0010 internal error in %r: %s: %s", self, type(exc).__name__, exc)
+        self._stats.eager_calls += 1
+        return EAGER
 
     def _dispatch(self, args):
         stats = self.stats
@@ -97,6 +124,8 @@ class RegionDispatcher:
         spec = self.cache.get(key)
         if spec is None:
             spec = self.cache[key] = _outside_capture(self._specialize, key)
+        if self._c_on:
+            cdispatch.serve(self, args, spec)
         if spec.entry is None:
             stats.eager_calls += 1
             if self.options.fullgraph and spec.reason is not None:
@@ -133,6 +162,11 @@ class RegionDispatcher:
         typed = infer(graph, types)
         if isinstance(typed, Unsupported):
             log("breaks", "%s %s: key %s runs eagerly: %s", typed.code, self, _key_str(key), typed)
+            # capture() drops a region whose first key cannot compile (like one too
+            # small): its dispatch would cost every call and gain nothing
+            drop = getattr(self.region, "on_uncompilable", None)
+            if len(self.cache) == 0 and drop is not None:
+                drop(self.region)
             return Specialization(key, reason=typed)
         maybe_verify(typed, typed=True)
         if not (worth_compiling(typed) or self.options.fullgraph or config.keep_small_regions()):
@@ -147,6 +181,12 @@ class RegionDispatcher:
         if len(self.cache) > 0:
             log("recompiles", "%r: new specialization %s", self, _key_str(key))
         return spec
+
+
+if cdispatch.BASE is object:  # no native runtime: the Python path is the call
+    RegionDispatcher.__call__ = RegionDispatcher._dispatch_python
+else:
+    runtime.native().inherit_vectorcall(RegionDispatcher)
 
 
 def _outside_capture(work, *args):

@@ -77,6 +77,34 @@ typedef struct _PyInterpreterFrame PJFrame;
 #  define PJ_Code_SetExtra _PyCode_SetExtra
 #endif
 
+/* ---- the raised exception as one object -------------------------------------------- */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PJ_FetchException() PyErr_GetRaisedException()
+#else
+static inline PyObject *
+PJ_FetchException(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+#endif
+
+/* ---- vectorcall for Python subclasses of a C type ---------------------------------
+ * 3.12+ gives a heap subclass Py_TPFLAGS_HAVE_VECTORCALL when it inherits tp_call;
+ * 3.11 only does it for static types, so the runtime sets it (same effect). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PJ_INHERIT_VECTORCALL(tp) ((void)(tp))
+#else
+#  define PJ_INHERIT_VECTORCALL(tp) ((tp)->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL)
+#endif
+
 /* ---- who clears and pops the frame handed to the hook --------------------------
  *
  * Note [frame ownership]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .explain import Report
+from .explain import Report, _break
 
 
 @dataclass
@@ -37,6 +37,10 @@ class CaptureReport(Report):
 def capture_report(analyses: list, total_seconds: float, befores: list) -> CaptureReport:
     """Combine the reports of ``analyses`` (each with its region seconds before the capture)."""
     functions = [Report.from_analysis(a, total_seconds, b) for a, b in zip(analyses, befores)]
+    for a, f in zip(analyses, functions):   # regions capture dropped keep their type breaks
+        for r in getattr(a, "dropped", ()):
+            f.graph_breaks.extend(_break(s.reason, "type") for s in r.dispatcher.cache.values()
+                                  if s.reason is not None)
     instrs = sum(a.ninstrs for a in analyses)
     compiled = sum(a.compiled_instrs for a in analyses)
     seconds_compiled = sum(f.coverage["seconds_compiled"] for f in functions)

@@ -1,0 +1,220 @@
+"""The Python half of the C dispatcher (dispatch.c): what it is told about a region
+and about each specialization it may serve without entering Python.
+
+``configure(d)`` hands the C side the region's guards and which live-ins are
+keyed; ``serve(d, args, spec)`` installs a specialization under the C key of
+``args`` after the Python dispatcher found or built it:
+
+* no entry (the key runs eagerly)          -> ``(-1, ())`` from C;
+* an LLVM entry whose graph computes no
+  arrays and whose exits carry none        -> the native function, called with the
+                                              slot ABI (backends/llvm/reprs.py,
+                                              Note [slot ABI]) and boxed in C;
+* any other entry                          -> ``entry(args)`` called from C.
+
+The native plans mirror reprs.packer/boxer exactly: a value C cannot box the
+same way makes the whole specialization a Python-entry one.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+
+from pyjit.ir.types import (BOOL, FLOAT, INT, UNBOUND, UNDEF, Array, Const, NpScalar, Singleton,
+                            TupleT, UnionT, members)
+from pyjit.log import on
+
+from . import native
+
+_rt = native()
+BASE = _rt.Dispatcher if _rt is not None else object
+
+# in-plan and box kinds: the enums of dispatch.c
+IN_NONE, IN_F64, IN_I64, IN_BOOL, IN_ARRAY = range(5)
+(BOX_FLOAT, BOX_INT, BOX_BOOL, BOX_CONST, BOX_NPFLOAT, BOX_NPINT, BOX_NPUINT64, BOX_NPBOOL, BOX_UNION,
+ BOX_CALL) = range(1, 11)
+MODE_EAGER, MODE_PYENTRY, MODE_NATIVE = range(3)
+
+if _rt is not None:
+    _SCALAR_TYPES = tuple(np.dtype(c).type for c in "?bBhHiIlLqQefdgFDG")
+    _rt.set_types(UNBOUND, np.ndarray, tuple(dict.fromkeys(_SCALAR_TYPES)))
+
+
+class DispatcherType(type):
+    """``RegionDispatcher.timing = True`` (explain) sends every call to the Python
+    path, where calls are timed."""
+
+    def __setattr__(cls, name, value):
+        super().__setattr__(name, value)
+        if name == "timing" and _rt is not None:
+            _rt.set_fast(not value)
+
+
+def enabled() -> bool:
+    # Bailout logging and checking mode want every call to go through Python.
+    return _rt is not None and not on("bailouts")
+
+
+def configure(d) -> bool:
+    """Tell the C side about ``d``'s region; False when C serves nothing for it."""
+    if not enabled():
+        return False
+    g = d.region.graph
+    statics = tuple((i, obj) for i, obj in d.static)
+    guards = tuple((dct, name, obj) for dct, name, obj in d.region.guards)
+    if not all(isinstance(dct, dict) for dct, _, _ in guards):
+        return False
+    d._c_configure(len(g.inputs), statics, guards, tuple(d.dynamic))
+    return True
+
+
+def serve(d, args: tuple, spec) -> None:
+    """Install ``spec`` under the C key of ``args``, if C can serve it."""
+    key = d._c_key(args)
+    if key is None or key in d._c_keys:
+        return
+    if spec.entry is None:
+        if d.options.fullgraph and spec.reason is not None:
+            return  # the Python path raises GraphBreakError
+        plan = (MODE_EAGER, None, 0, (), ())
+    else:
+        plan = _native_plan(spec) or (MODE_PYENTRY, spec.entry, 0, (), _exit_flags(d.region.graph))
+    mode, entry, address, in_plan, exits = plan
+    if d._c_install(key, spec, mode, entry, address, in_plan, exits):
+        d._c_keys.add(key)
+
+
+def _exit_flags(graph) -> tuple:
+    return tuple((e.kind == "resume", ()) for e in graph.exits)
+
+
+# ---- native plans ------------------------------------------------------------------
+
+def _native_plan(spec):
+    entry, graph = spec.entry, spec.graph
+    if getattr(entry, "backend", None) != "llvm" or graph is None:
+        return None
+    address = _native_address(entry)
+    if not address or _computes_arrays(graph):
+        return None
+    from pyjit.backends.llvm.reprs import NotLowerable, slots
+    try:
+        in_plan, k = [], 0
+        for li in graph.inputs:
+            t = li.value.type
+            n = slots(t)
+            kind = _in_kind(t) if n else IN_NONE
+            if kind is None:
+                return None
+            in_plan.append((kind, k, t.ndim if isinstance(t, Array) else 0))
+            k += n
+        exits = []
+        for e in graph.exits:
+            boxes, k = [], 0
+            for v in e.values:
+                box = _box(v.type, k)
+                if box is None:
+                    return None
+                boxes.append(box)
+                k += slots(v.type)
+            for item in e.stack:   # a return value, or a loop iterator to rebuild
+                parts = []
+                for v in item.values:
+                    part = _box(v.type, k)
+                    if part is None:
+                        return None
+                    parts.append(part)
+                    k += slots(v.type)
+                if item.kind == "value":
+                    boxes.append(parts[0])
+                else:
+                    boxes.append((BOX_CALL, 0, functools.partial(_materialize(), item.kind), tuple(parts)))
+            exits.append((e.kind == "resume", tuple(boxes)))
+    except NotLowerable:
+        return None
+    return MODE_NATIVE, entry, address, tuple(in_plan), tuple(exits)
+
+
+def _native_address(run) -> int | None:
+    """The native entry of an LLVM ``run``: its ``native_address`` if the backend
+    gives one, else the ctypes function ``run`` closes over as ``entry``."""
+    address = getattr(run, "native_address", None)
+    if address:
+        return address
+    code, closure = getattr(run, "__code__", None), getattr(run, "__closure__", None)
+    if code is None or closure is None or "entry" not in code.co_freevars:
+        return None
+    fn = closure[code.co_freevars.index("entry")].cell_contents
+    if not isinstance(fn, ctypes._CFuncPtr) or fn.restype is not ctypes.c_int32 \
+            or list(fn.argtypes or ()) != [ctypes.c_void_p, ctypes.c_void_p]:
+        return None
+    return ctypes.cast(fn, ctypes.c_void_p).value
+
+
+def _materialize():
+    from pyjit.backends.numpy.interpreter import materialize
+    return materialize
+
+
+def _has_array(t) -> bool:
+    if isinstance(t, Array):
+        return True
+    if isinstance(t, TupleT):
+        return any(_has_array(i) for i in t.items)
+    return False
+
+
+def _computes_arrays(graph) -> bool:
+    """Native code that makes arrays allocates through the backend's per-call
+    context (kernels.begin_call), which only its Python entry sets up.  Arrays
+    that only flow in (live-ins, block arguments) are fine; exits that carry
+    arrays have no C boxing (``_box``)."""
+    return any(_has_array(o.type) for n in graph.nodes() for o in n.outputs)
+
+
+def _in_kind(t):
+    if t == FLOAT or isinstance(t, NpScalar) and t.dtype == np.float64:
+        return IN_F64
+    if t == INT:
+        return IN_I64
+    if t == BOOL:
+        return IN_BOOL
+    if isinstance(t, Array):
+        return IN_ARRAY
+    return None
+
+
+def _box(t, k):
+    """``(kind, slot, obj, members)`` boxing a value of type ``t`` from slot ``k``
+    exactly as reprs.boxer does, or None."""
+    if isinstance(t, UnionT):
+        parts = []
+        for m in members(t):
+            part = (BOX_CONST, k, UNBOUND, ()) if m == UNDEF else _box(m, k)
+            if part is None or part[0] == BOX_UNION:
+                return None
+            parts.append(part)
+        return BOX_UNION, k, None, tuple(parts)
+    if isinstance(t, Const):
+        return BOX_CONST, k, t.value, ()
+    if isinstance(t, Singleton) and t != UNDEF:
+        return BOX_CONST, k, None, ()
+    if t == FLOAT:
+        return BOX_FLOAT, k, None, ()
+    if t == INT:
+        return BOX_INT, k, None, ()
+    if t == BOOL:
+        return BOX_BOOL, k, None, ()
+    if isinstance(t, NpScalar):
+        d, cls = t.dtype, t.dtype.type
+        if d.kind == "f" and d.itemsize in (4, 8):
+            return BOX_NPFLOAT, k, cls, ()
+        if d.kind == "b":
+            return BOX_NPBOOL, k, cls, ()
+        if d.kind == "u" and d.itemsize == 8:
+            return BOX_NPUINT64, k, cls, ()
+        if d.kind in "iu":
+            return BOX_NPINT, k, cls, ()
+    return None
