@@ -157,13 +157,13 @@ class capture:
         """
         for w in where:
             path = w if isinstance(w, str) else _module_dir(w)
-            _skip_prefixes.append(os.path.normcase(os.path.abspath(path)))
+            _prefixes().append(os.path.normcase(os.path.abspath(path)))
         _skip_cache.clear()
 
     @staticmethod
     def skip_list() -> tuple:
         """The path prefixes whose code runs unchanged under capture."""
-        return tuple(_skip_prefixes)
+        return tuple(_prefixes())
 
 
 def _drop_region(analysis, region) -> None:
@@ -202,8 +202,14 @@ def _default_skip_prefixes() -> list:
     return sorted({os.path.normcase(os.path.abspath(p)) for p in paths})
 
 
-_skip_prefixes: list = _default_skip_prefixes()
+_skip_prefixes: list = []   # filled on first use: importing pyjit must not import its runtime
 _skip_cache: dict = {}
+
+
+def _prefixes() -> list:
+    if not _skip_prefixes:
+        _skip_prefixes.extend(_default_skip_prefixes())
+    return _skip_prefixes
 
 
 def _skipped(filename: str) -> bool:
@@ -213,7 +219,7 @@ def _skipped(filename: str) -> bool:
             hit = True
         else:
             path = os.path.normcase(os.path.abspath(filename)) if os.path.isabs(filename) else filename
-            hit = any(path == p or path.startswith(p + os.sep) for p in _skip_prefixes)
+            hit = any(path == p or path.startswith(p + os.sep) for p in _prefixes())
         _skip_cache[filename] = hit
     return hit
 
