@@ -11,6 +11,7 @@
     python benchmarks/bench_runtime.py [--rounds 15]
 
 Timings are the minimum over interleaved rounds (the machine is shared).
+CPython 3.11 needs `pip install numba` in the same environment for the Numba column.
 """
 from __future__ import annotations
 
@@ -74,11 +75,15 @@ def _empty_loop_time(n):
     return time.perf_counter() - t0
 
 
-def _min_interleaved(cases: dict, rounds: int) -> dict:
+def _min_interleaved(cases: dict, rounds: int, block: int = 3) -> dict:
+    """Minimum time per case over ``rounds`` rounds; each round runs every case
+    ``block`` times in a row, so that switching the hook on and off (which makes
+    CPython re-specialize its calls) is not what is measured."""
     best = {name: float("inf") for name in cases}
     for _ in range(rounds):
         for name, run in cases.items():
-            best[name] = min(best[name], run())
+            for _ in range(block):
+                best[name] = min(best[name], run())
     return best
 
 

@@ -48,7 +48,13 @@ typedef struct {
     uintptr_t stack_low;  /* entering a frame below this address raises RecursionError */
 } pj_thread_state;
 
+#if defined(__GNUC__) && defined(__ELF__)
+/* initial-exec: a direct thread-pointer access instead of a __tls_get_addr call on
+ * every frame (the state is small; glibc reserves static TLS for such modules) */
+static _Thread_local pj_thread_state pj_tls __attribute__((tls_model("initial-exec")));
+#else
 static _Thread_local pj_thread_state pj_tls;
+#endif
 
 /* A code object's co_extra entry: the answer for one capture and one globals dict. */
 typedef struct {
@@ -277,7 +283,7 @@ pj_eval_frame(PyThreadState *ts, PJFrame *frame, int throwflag)
     }
     PyCodeObject *co = PJ_FRAME_CODE(frame);
     if ((co->co_flags & PJ_GENERATOR_LIKE) || !(co->co_flags & CO_OPTIMIZED)
-        || !PJ_FRAME_AT_START(frame, co) || PyErr_Occurred() != NULL) {
+        || !PJ_FRAME_AT_START(frame, co) || PJ_ERR_OCCURRED(ts)) {
         return pj_run(ts, frame, throwflag);
     }
     PyObject *func = PJ_FRAME_FUNC(frame);
@@ -285,11 +291,7 @@ pj_eval_frame(PyThreadState *ts, PJFrame *frame, int throwflag)
         return pj_run(ts, frame, throwflag);
     }
     pj_stats.intercepted++;
-    pj_entry *e = NULL;
-    if (PJ_Code_GetExtra((PyObject *)co, pj_extra_index, (void **)&e) < 0) {
-        PyErr_Clear();
-        return pj_run(ts, frame, throwflag);
-    }
+    pj_entry *e = (pj_entry *)pj_code_extra_get(co, pj_extra_index);
     if (e == NULL || e->epoch != t->epoch || e->globals != frame->f_globals) {
         e = pj_fill(t, co, func, frame->f_globals);
         if (e == NULL) {

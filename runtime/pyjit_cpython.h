@@ -77,6 +77,29 @@ typedef struct _PyInterpreterFrame PJFrame;
 #  define PJ_Code_SetExtra _PyCode_SetExtra
 #endif
 
+/* ---- reading co_extra on the hot path ------------------------------------------------
+ * PJ_Code_GetExtra is a call that re-checks its arguments; the hook reads the slot
+ * directly.  The layout is _PyCodeObjectExtra (internal/pycore_code.h), unchanged
+ * from 3.6 to 3.13. */
+typedef struct {
+    Py_ssize_t ce_size;
+    void *ce_extras[1];
+} pj_code_extra;
+
+static inline void *
+pj_code_extra_get(PyCodeObject *co, Py_ssize_t index)
+{
+    pj_code_extra *ce = (pj_code_extra *)co->co_extra;
+    return (ce != NULL && index < ce->ce_size) ? ce->ce_extras[index] : NULL;
+}
+
+/* ---- "an exception is set" without a call --------------------------------------------- */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PJ_ERR_OCCURRED(ts) ((ts)->current_exception != NULL)
+#else
+#  define PJ_ERR_OCCURRED(ts) ((ts)->curexc_type != NULL)
+#endif
+
 /* ---- the raised exception as one object -------------------------------------------- */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PJ_FetchException() PyErr_GetRaisedException()

@@ -2,6 +2,7 @@
 
 Tests marked ``any_version`` need only the hook (the callback answers "run as
 written" where there is no frontend table); the others compile real regions."""
+import gc
 import importlib
 import sys
 import threading
@@ -263,3 +264,50 @@ def test_disabled_by_environment(monkeypatch):
     with pyjit.capture():
         assert not native().hook_installed()
         assert plain(1) == 2
+
+
+def test_tracing_a_captured_block():
+    calls = []
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            calls.append(frame.f_code.co_name)
+        return None
+
+    expected = nested(30)
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        with pyjit.capture():
+            got = nested(30)
+    finally:
+        sys.settrace(old)
+    assert got == expected
+    assert calls.count("total") == 3 and "nested" in calls
+
+
+@pytest.mark.any_version
+def test_a_million_calls_under_capture_keep_memory_flat():
+    import tracemalloc
+    watched = [plain, plain.__code__, plain.__globals__]
+
+    def loop(n):
+        f = plain
+        for i in range(n):
+            f(i)
+
+    with pyjit.capture():
+        loop(100_000)
+        gc.collect()
+        refs = list(map(sys.getrefcount, watched))
+        tracemalloc.start()
+        try:
+            snap = tracemalloc.take_snapshot()
+            loop(1_000_000)
+            gc.collect()
+            after = list(map(sys.getrefcount, watched))
+            diff = tracemalloc.take_snapshot().compare_to(snap, "filename")
+        finally:
+            tracemalloc.stop()
+    assert after == refs
+    assert sum(s.size_diff for s in diff) < 64 * 1024

@@ -1,6 +1,7 @@
 """The region dispatcher's C fast path (runtime/dispatch.c, runtime/cdispatch.py):
 keys served from C give CPython's results, and counts, guards, explain and
 bailouts behave as on the Python path."""
+import gc
 import os
 import subprocess
 import sys
@@ -160,12 +161,14 @@ def test_a_million_dispatches_leak_nothing():
             f(x, y)
 
     loop(10_000)
-    refs = [sys.getrefcount(o) for o in watched]
+    gc.collect()
+    refs = list(map(sys.getrefcount, watched))
     tracemalloc.start()
     try:
         snap = tracemalloc.take_snapshot()
         loop(1_000_000)
-        after = [sys.getrefcount(o) for o in watched]
+        gc.collect()
+        after = list(map(sys.getrefcount, watched))
         diff = tracemalloc.take_snapshot().compare_to(snap, "filename")
     finally:
         tracemalloc.stop()

@@ -1,5 +1,6 @@
 """The hook beside the rest of CPython: deep recursion, tracing, profiling,
 sys.monitoring, and memory over a million captured calls (every CPython)."""
+import gc
 import os
 import subprocess
 import sys
@@ -160,13 +161,15 @@ def test_a_million_captured_calls_leak_nothing(rt, mode):
 
     with serving(rt, table, record=False):
         loop(100_000)   # warm up: caches, freelists
-        refs = [sys.getrefcount(o) for o in watched]
+        gc.collect()
+        refs = list(map(sys.getrefcount, watched))
         rss = _rss_kb()
         tracemalloc.start()
         try:
             snap = tracemalloc.take_snapshot()
             loop(1_000_000)
-            after = [sys.getrefcount(o) for o in watched]
+            gc.collect()
+            after = list(map(sys.getrefcount, watched))
             diff = tracemalloc.take_snapshot().compare_to(snap, "filename")
         finally:
             tracemalloc.stop()
