@@ -93,13 +93,24 @@ def call_math(ctx, b, name: str, args, ty=F64):
     return b.call(fn, args)
 
 
-def element_pointer(b, arr, indices, elem_ty):
-    """Address of ``arr[indices]`` (already bounds-checked, non-negative), any strides."""
+def element_pointer(b, arr, indices, elem_ty, layout: str = "A", itemsize: int = 0):
+    """Address of ``arr[indices]`` (already bounds-checked, non-negative).
+
+    For a C- or F-contiguous array the strides follow from the shape and the item
+    size, which LLVM sees as constants: it can then hoist, strength-reduce and
+    vectorize the address arithmetic.  Any other layout reads its strides."""
     data = b.extract_value(arr, 0)
-    offset = ZERO64
-    for d, i in enumerate(indices):
-        stride = b.extract_value(arr, [2, d])
-        offset = b.add(offset, b.mul(i, stride))
+    ndim = len(indices)
+    if layout in ("C", "F") and itemsize and ndim:
+        order = range(ndim) if layout == "C" else reversed(range(ndim))
+        flat = None
+        for d in order:
+            flat = indices[d] if flat is None else b.add(b.mul(flat, b.extract_value(arr, [1, d])), indices[d])
+        offset = b.mul(flat, ir.Constant(I64, itemsize))
+    else:
+        offset = ZERO64
+        for d, i in enumerate(indices):
+            offset = b.add(offset, b.mul(i, b.extract_value(arr, [2, d])))
     return b.bitcast(b.gep(data, [offset]), elem_ty.as_pointer())
 
 

@@ -42,10 +42,11 @@ def _getitem(ctx, b, node, args):
         raise NotLowerable(f"indexing {arr_t}")
     idx = _indices(ctx, b, args[0], arr_t, idx_t, args[1])
     elem = llvm_type(NpScalar(arr_t.dtype))
+    where = dict(layout=arr_t.layout, itemsize=arr_t.dtype.itemsize)
     if isinstance(elem, ir.IntType) and elem.width == 1:  # np.bool_ is a byte in memory
-        v = b.load(cg.element_pointer(b, args[0], idx, ir.IntType(8)))
+        v = b.load(cg.element_pointer(b, args[0], idx, ir.IntType(8), **where))
         return b.icmp_unsigned("!=", v, ir.Constant(ir.IntType(8), 0))
-    return b.load(cg.element_pointer(b, args[0], idx, elem))
+    return b.load(cg.element_pointer(b, args[0], idx, elem, **where))
 
 
 def _tuple_item(ctx, b, node, args):
@@ -80,7 +81,8 @@ def _setitem(ctx, b, node, args):
     elem = llvm_type(dst)
     if isinstance(elem, ir.IntType) and elem.width == 1:
         elem, v = ir.IntType(8), b.zext(v, ir.IntType(8))
-    b.store(v, cg.element_pointer(b, args[0], idx, elem))
+    b.store(v, cg.element_pointer(b, args[0], idx, elem, layout=arr_t.layout,
+                                  itemsize=arr_t.dtype.itemsize))
     return None
 
 
