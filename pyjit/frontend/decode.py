@@ -12,6 +12,17 @@ Note [statement boundary]
     exception).  Those indexes are the statement boundaries. Re-executing a
     statement from its boundary recomputes all its temporaries, which is what
     makes a bailout exact.
+
+Note [stack kinds]
+    Each operand-stack item has a kind: ``TEMP`` (an expression temporary),
+    ``ITER`` (a ``for`` loop's iterator), ``STRUCT`` (a ``with`` exit, an
+    exception and its ``lasti``) or ``SAVED`` (3.12+: the value of an inlined
+    comprehension's variable, saved by LOAD_FAST_AND_CLEAR and restored by a
+    plain STORE_FAST after the loop).  ``SAVED`` is a temporary for
+    statement boundaries; definite assignment uses it to tell that restore
+    from an assignment (it leaves the local exactly as it was before the
+    comprehension, unbound included).  The version tables give the kinds of
+    the instructions the net stack effect gets wrong.
 """
 from __future__ import annotations
 
@@ -22,7 +33,8 @@ from bytecode import Instr, Label, TryBegin, TryEnd
 
 from .cpython import table
 
-TEMP, ITER, STRUCT = "temp", "iter", "struct"
+TEMP, ITER, STRUCT, SAVED = "temp", "iter", "struct", "saved"   # Note [stack kinds]
+_STRUCTURAL_KINDS = frozenset({ITER, STRUCT})
 
 
 @dataclass
@@ -60,7 +72,10 @@ class Decoded:
 
 
 def decode(code) -> Decoded:
-    bc = bytecode.Bytecode.from_code(code)
+    # The exception table's depths as CPython wrote them: without this flag the
+    # package leaves them UNSET, which is an int (0), and every handler inside a
+    # ``for`` loop would lose the iterator below it.
+    bc = bytecode.Bytecode.from_code(code, conserve_exception_block_stackdepth=True)
     instrs = list(bc)
     label_index = {ins: i for i, ins in enumerate(instrs) if isinstance(ins, Label)}
     d = Decoded(code, bc, instrs, label_index)
@@ -84,7 +99,7 @@ def _stack_analysis(d: Decoded) -> None:
         nexts = []
         if isinstance(ins, TryBegin):
             target = d.label_index[ins.target]
-            depth = ins.stack_depth if isinstance(ins.stack_depth, int) else len(kinds)
+            depth = ins.stack_depth
             hk = tuple(kinds[:depth]) + (STRUCT,) * (1 + bool(ins.push_lasti))
             handlers[target] = hk
             nexts.append((target, hk))
@@ -100,13 +115,17 @@ def _stack_analysis(d: Decoded) -> None:
                 d.kinds[j] = k
                 work.append(j)
     d.depth = [None if k is None else len(k) for k in d.kinds]
-    d.boundary = [k is not None and TEMP not in k for k in d.kinds]
+    d.boundary = [k is not None and _STRUCTURAL_KINDS.issuperset(k) for k in d.kinds]
 
 
 def _apply(ins: Instr, kinds: tuple, jump: bool) -> tuple:
     special = table.stack_kinds(ins, kinds, jump)
     if special is not None:
         return special
+    if ins.name == "SWAP" and ins.arg <= len(kinds):  # every version; moves a SAVED or ITER item
+        k = list(kinds)
+        k[-1], k[-ins.arg] = k[-ins.arg], k[-1]
+        return tuple(k)
     effect = ins.stack_effect(jump=jump)
     if effect < 0:
         return kinds[:effect]
@@ -127,7 +146,8 @@ def _preds(d: Decoded) -> None:
 
 
 def _store_names(ins) -> tuple:
-    return table.stores(ins) if isinstance(ins, Instr) else ()
+    """Locals ``ins`` writes: assigned or deleted."""
+    return table.stores(ins) + table.deletes(ins) if isinstance(ins, Instr) else ()
 
 
 def _load_names(ins) -> tuple:
@@ -150,7 +170,7 @@ def _definite_assignment(d: Decoded) -> None:
             if d.kinds[i] is None:
                 continue
             if i:
-                incoming = [state[p] | _after(d, p) if p >= 0 else _handler_state(d, i, state)
+                incoming = [_after(d, p, state[p]) if p >= 0 else _handler_state(d, i, state)
                             for p in d.preds[i]]
                 new = frozenset.intersection(*incoming) if incoming else frozenset()
                 if i and new != state[i]:
@@ -159,8 +179,16 @@ def _definite_assignment(d: Decoded) -> None:
     d.defined = state
 
 
-def _after(d: Decoded, p: int) -> frozenset:
-    return frozenset(_store_names(d.instrs[p]))
+def _after(d: Decoded, p: int, before: frozenset) -> frozenset:
+    """Definitely-assigned locals after index ``p``: ``del`` unbinds, and a
+    comprehension's restore (a store of a ``SAVED`` item) changes nothing."""
+    ins = d.instrs[p]
+    if not isinstance(ins, Instr):
+        return before
+    kinds = d.kinds[p]
+    assigned = [name for k, name in enumerate(table.stores(ins))
+                if k >= len(kinds) or kinds[-1 - k] != SAVED]
+    return (before - frozenset(table.deletes(ins))) | frozenset(assigned)
 
 
 def _handler_state(d: Decoded, i: int, state) -> frozenset:

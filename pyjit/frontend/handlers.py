@@ -42,7 +42,21 @@ def swap(tx, ins):
     s[-1], s[-ins.arg] = s[-ins.arg], s[-1]
 
 
+def is_local_name(arg) -> bool:
+    """Whether a *_FAST argument names a plain local.  It can name a cell slot
+    instead (a ``CellVar``/``FreeVar``): 3.13 spells LOAD_CLOSURE as LOAD_FAST,
+    and 3.12+ save and restore a comprehension variable that is a cell with
+    LOAD_FAST_AND_CLEAR / STORE_FAST.  Those move the cell object itself."""
+    return isinstance(arg, str)
+
+
+def _cell_slot(tx, ins):
+    return tx.fail("PJ0002", f"{ins.name} of the cell {getattr(ins.arg, 'name', ins.arg)!r}")
+
+
 def load_fast(tx, ins):
+    if not is_local_name(ins.arg):
+        return _cell_slot(tx, ins)
     v = tx.load_local(ins.arg)
     if isinstance(v, Unsupported):
         return v
@@ -50,6 +64,8 @@ def load_fast(tx, ins):
 
 
 def store_fast(tx, ins):
+    if not is_local_name(ins.arg):
+        return _cell_slot(tx, ins)
     return tx.store_local(ins.arg, tx.pop())
 
 
@@ -65,13 +81,51 @@ def load_deref(tx, ins):
     tx.push(v)
 
 
-def load_global_named(tx, name: str, push_null_first: bool):
+def load_fast_pair(tx, ins):
+    """LOAD_FAST_LOAD_FAST (3.13): both names, the first pushed first."""
+    if not all(map(is_local_name, ins.arg)):
+        return _cell_slot(tx, ins)
+    for name in ins.arg:
+        v = tx.load_local(name)
+        if isinstance(v, Unsupported):
+            return v
+        tx.push(v)
+
+
+def store_fast_pair(tx, ins):
+    """STORE_FAST_STORE_FAST (3.13): the first name takes the top of the stack."""
+    if not all(map(is_local_name, ins.arg)):
+        return _cell_slot(tx, ins)
+    for name in ins.arg:
+        err = tx.store_local(name, tx.pop())
+        if err is not None:
+            return err
+
+
+def store_fast_load_fast(tx, ins):
+    """STORE_FAST_LOAD_FAST (3.13): store the top into the first name, push the second."""
+    store, load = ins.arg
+    if not (is_local_name(store) and is_local_name(load)):
+        return _cell_slot(tx, ins)
+    err = tx.store_local(store, tx.pop())
+    if err is not None:
+        return err
+    v = tx.load_local(load)
+    if isinstance(v, Unsupported):
+        return v
+    tx.push(v)
+
+
+def load_global_named(tx, name: str, push_null: bool, null_below: bool = True):
+    """Push global ``name``, with a NULL below it (3.11, 3.12) or above it (3.13)."""
     v = tx.load_global(name)
     if isinstance(v, Unsupported):
         return v
-    if push_null_first:
+    if push_null and null_below:
         tx.push(it.NULL)
     tx.push(v)
+    if push_null and not null_below:
+        tx.push(it.NULL)
 
 
 # ---- attributes and calls -----------------------------------------------------------
@@ -93,14 +147,16 @@ def load_attr(tx, ins):
     tx.push(tx.emit("getattr", [v], name=name))
 
 
-def load_method(tx, ins):
+def load_method(tx, ins, null_below: bool = True):
+    """``obj.name`` loaded for a call: ``[method, self]``, or for a plain attribute
+    ``[NULL, attr]`` (3.11, 3.12) / ``[attr, NULL]`` (3.13)."""
     obj = tx.pop()
     name = ins.arg if isinstance(ins.arg, str) else ins.arg[1]
     if isinstance(obj, it.Static):
         if not hasattr(obj.obj, name):
             return tx.fail("PJ0003", f"{_label(obj.obj)}.{name}")
-        tx.push(it.NULL)
-        tx.push(it.Static(getattr(obj.obj, name)))
+        attr = it.Static(getattr(obj.obj, name))
+        tx.state.stack.extend([it.NULL, attr] if null_below else [attr, it.NULL])
         return None
     if name not in registry.method_names():
         return tx.fail("PJ0004", f".{name}()")
@@ -111,8 +167,29 @@ def load_method(tx, ins):
     tx.push(v)
 
 
+def load_attr_or_method(null_below: bool):
+    """LOAD_ATTR of 3.12+: the low bit of its argument (``ins.arg[0]``) asks for a
+    method load, which 3.11 spelled LOAD_METHOD."""
+    def handler(tx, ins):
+        if ins.arg[0]:
+            return load_method(tx, ins, null_below)
+        return load_attr(tx, ins)
+    return handler
+
+
 def kw_names(tx, ins):
     tx.kwnames = tuple(ins.arg)
+
+
+def call_from_stack(tx, nargs: int, kwnames: tuple, null_below: bool):
+    """CALL: ``[NULL, callable, args]`` / ``[method, self, args]`` (3.11, 3.12) or
+    ``[callable, NULL, args]`` / ``[method, self, args]`` (3.13)."""
+    args = tx.popn(nargs)
+    upper, lower = tx.pop(), tx.pop()
+    null, callee = (lower, upper) if null_below else (upper, lower)
+    if null is it.NULL:
+        return call_with(tx, callee, args, kwnames)
+    return call_with(tx, lower, [upper] + args, kwnames)
 
 
 def call_with(tx, callee, args: list, kwnames: tuple):
@@ -190,6 +267,14 @@ def unary_handler(op: str):
     return lambda tx, ins: unary(tx, op)
 
 
+def compare_then_truth(tx, op: str):
+    """A 3.13 comparison with the "cast to bool" bit: the comparison, then ``bool()``."""
+    err = binary(tx, op)
+    if err is not None:
+        return err
+    return unary(tx, "truth")
+
+
 def is_op(tx, ins):
     return binary(tx, "is_not" if ins.arg else "is_")
 
@@ -204,6 +289,30 @@ def store_subscr(tx, ins):
     if isinstance(vals, Unsupported):
         return vals
     tx.emit("setitem", vals)
+
+
+def binary_slice(tx, ins):
+    """``container[start:stop]`` (3.12+): 3.11's BUILD_SLICE 2 + BINARY_SUBSCR."""
+    stop, start, container = tx.pop(), tx.pop(), tx.pop()
+    vals = _values(tx, [start, stop, it.Static(None)])
+    if isinstance(vals, Unsupported):
+        return vals
+    c = tx.value(container)
+    if isinstance(c, Unsupported):
+        return c
+    tx.push(tx.emit("getitem", [c, tx.emit("build_slice", vals)]))
+
+
+def store_slice(tx, ins):
+    """``container[start:stop] = v`` (3.12+): 3.11's BUILD_SLICE 2 + STORE_SUBSCR."""
+    stop, start, container, v = tx.pop(), tx.pop(), tx.pop(), tx.pop()
+    vals = _values(tx, [start, stop, it.Static(None)])
+    if isinstance(vals, Unsupported):
+        return vals
+    rest = _values(tx, [container, v])
+    if isinstance(rest, Unsupported):
+        return rest
+    tx.emit("setitem", [rest[0], tx.emit("build_slice", vals), rest[1]])
 
 
 def build_tuple(tx, ins):
@@ -247,8 +356,14 @@ def get_iter(tx, ins):
     tx.push(it.SeqIter(v, tx.emit("len", [v]), tx.emit("const", [], value=0)))
 
 
-def for_iter_step(tx, ins, exhausted_pops: int):
-    """FOR_ITER: continue with the next item, or jump to the loop's exit."""
+def for_iter_step(tx, ins, keep_iterator: bool):
+    """FOR_ITER: continue with the next item, or jump to the loop's exit.
+
+    On exhaustion 3.11 pops the iterator and jumps past the loop; 3.12+ jump to
+    the loop's END_FOR with the iterator still on the stack and a dummy above
+    it, which END_FOR (and in 3.13 the POP_TOP after it) pop again.  (At run
+    time 3.12+ skip those instructions, but their stack effect is the same.)
+    """
     iterator = tx.state.stack[-1]
     if not isinstance(iterator, (it.RangeIter, it.SeqIter)):
         u = tx.fail("PJ0015", "loop over an iterator pyjit cannot model")
@@ -264,7 +379,10 @@ def for_iter_step(tx, ins, exhausted_pops: int):
         item = tx.emit("getitem", [iterator.seq, iterator.k])
         advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
     body = tx.state.fork(tx.state.stack[:-1] + [advanced, item])
-    done = tx.state.fork(tx.state.stack[:len(tx.state.stack) - exhausted_pops])
+    if keep_iterator:
+        done = tx.state.fork(tx.state.stack + [it.EXHAUSTED])
+    else:
+        done = tx.state.fork(tx.state.stack[:-1])
     return tx.branch(more, tx.index + 1, body, _target(tx, ins), done)
 
 
@@ -311,11 +429,37 @@ def jump_if_or_pop(tx, ins, jump_when: bool):
     return tx.branch(cond, tx.index + 1, popped, _target(tx, ins), keep)
 
 
+def end_for(pops: int):
+    """END_FOR: 3.12 pops the iterator and FOR_ITER's dummy, 3.13 only the dummy."""
+    def handler(tx, ins):
+        tx.popn(pops)
+    return handler
+
+
 def return_value(tx, ins):
     v = tx.value(tx.pop())
     if isinstance(v, Unsupported):
         return v
     tx.ret(v)
+
+
+def return_const(tx, ins):
+    tx.push(it.Static(ins.arg))
+    return return_value(tx, ins)
+
+
+def to_bool(tx, ins):
+    """TO_BOOL (3.13): ``bool(x)``, what 3.11 did inside POP_JUMP_IF_* and UNARY_NOT."""
+    return unary(tx, "truth")
+
+
+def call_intrinsic_1(tx, ins):
+    """CALL_INTRINSIC_1 (3.12+): only ``+x`` is arithmetic; the others (import *,
+    list-to-tuple for ``f(*args)``, typing constructs) stay in CPython."""
+    name = getattr(ins.arg, "name", str(ins.arg))
+    if name == "INTRINSIC_UNARY_POSITIVE":
+        return unary(tx, "pos")
+    return tx.fail("PJ0002", f"CALL_INTRINSIC_1 {name}")
 
 
 def unsupported_here(code: str, detail: str):

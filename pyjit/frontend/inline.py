@@ -23,8 +23,8 @@ from .translate import FnInfo, State, Translator
 _DECODED: dict = {}
 
 _CO_VARARGS, _CO_VARKEYWORDS, _CO_GENERATOR_LIKE = 0x4, 0x8, 0x20 | 0x80 | 0x100 | 0x200
-_MUTATING = frozenset({"STORE_SUBSCR", "STORE_ATTR", "DELETE_SUBSCR", "STORE_GLOBAL",
-                       "STORE_DEREF", "DELETE_FAST"})
+_MUTATING = frozenset({"STORE_SUBSCR", "STORE_SLICE", "STORE_ATTR", "DELETE_SUBSCR",
+                       "STORE_GLOBAL", "STORE_DEREF", "DELETE_FAST"})  # STORE_SLICE: 3.12+
 
 
 def inline_call(tx, fn: types.FunctionType, args: list, kwnames: tuple):

@@ -26,6 +26,15 @@ class Null:
 NULL = Null()
 
 
+@dataclass(frozen=True)
+class Exhausted:
+    """What FOR_ITER leaves above its iterator when it jumps to END_FOR (3.12+):
+    never a value, only popped again by END_FOR."""
+
+
+EXHAUSTED = Exhausted()
+
+
 @dataclass(frozen=True, eq=False)
 class Below:
     """An operand-stack item below the region's base depth (an enclosing eager
@@ -93,7 +102,7 @@ def shape(item):
     """What must agree between two items at a join besides their values."""
     if isinstance(item, Value):
         return Value
-    if isinstance(item, (Static, Null)):
+    if isinstance(item, (Static, Null, Exhausted)):
         return item
     if isinstance(item, BoundMethod):
         return (BoundMethod, item.name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from bytecode import Instr
+from bytecode import Instr, TryEnd
 
 from ..ir.graph import Graph
 from ..report.reasons import Unsupported
@@ -82,6 +82,11 @@ def statements(d) -> list[tuple[int, int]]:
             pending = None
         elif any(isinstance(x, Instr) for x in d.instrs[a:b]):
             out.append((a, b))
+            pending = None
+        elif any(isinstance(x, TryEnd) for x in d.instrs[a:b]):
+            # The end of a try block belongs to no statement: the statement after
+            # it starts outside the block (3.12+ often fall through from a try
+            # body into the code after the handler, where 3.11 had a jump).
             pending = None
         else:
             pending = a
@@ -164,5 +169,16 @@ def _record(s: _Search, starts, run, u: Unsupported) -> None:
 
 
 def _lines(d, a: int, b: int) -> tuple:
-    lines = [ins.lineno for ins in d.instrs[a:b] if isinstance(ins, Instr) and ins.lineno is not None]
+    """First and last source line of the instructions of ``[a, b)`` that run when
+    control enters at ``a``.  A range can hold code only reached from outside it:
+    from 3.12 the last statement of a ``for`` body ends with the loop's END_FOR
+    (on the ``for`` line), which only the loop header's FOR_ITER jumps to."""
+    seen, todo = {a}, [a]
+    while todo:
+        for j in d.successors(todo.pop()):
+            if a <= j < b and j not in seen:
+                seen.add(j)
+                todo.append(j)
+    lines = [d.instrs[i].lineno for i in seen
+             if isinstance(d.instrs[i], Instr) and d.instrs[i].lineno is not None]
     return (min(lines), max(lines)) if lines else ()

@@ -4,7 +4,10 @@ front of its eager copy.
 For a region covering instructions ``[start, end)`` the new code holds::
 
     <labels that stood at start>        # jumps to the region still dispatch
-    PUSH_NULL; LOAD_CONST <dispatcher>; LOAD_FAST live-in ...; CALL n
+    <call the dispatcher with the live-ins>   # table.call_sequence / load_live_in:
+                                        # 3.11 PUSH_NULL; LOAD_CONST d; LOAD_FAST ...; PRECALL n; CALL n
+                                        # 3.12 PUSH_NULL; LOAD_CONST d; LOAD_FAST_CHECK ...; CALL n
+                                        # 3.13 LOAD_CONST d; PUSH_NULL; LOAD_FAST_CHECK ...; CALL n
     UNPACK_SEQUENCE 2                   # (exit number k, values)
     for each exit (non-resume exits first, they are the common ones):
         COPY 1; LOAD_CONST k; IS_OP; POP_JUMP_IF_FALSE next
@@ -20,7 +23,8 @@ The values tuple is ``(local_0, ..., local_m, stack_top, ..., stack_bottom)``:
 and the stack items remain in the order the target expects.
 Exit numbers are small ints compared with ``is``: the dispatcher returns the
 very int objects stored in ``co_consts`` (CPython's small-int cache makes them
-identical anyway).
+identical anyway).  IS_OP also gives the exact bool that 3.13's POP_JUMP_IF_*
+require.
 """
 from __future__ import annotations
 

@@ -20,8 +20,14 @@ _pydecimal):
   the module, save those listed in ``NOT_EXERCISED`` with the reason.
 
 ``heapq``, ``bisect`` and ``datetime`` replace their Python code with a C
-accelerator when one exists, so they are loaded fresh with it blocked;
+accelerator when one exists, so they are loaded fresh with it blocked (from
+3.12 the pure-Python ``datetime`` is its own module, ``_pydatetime``);
 ``_pydecimal`` is the pure-Python ``decimal``.
+
+The tables are the same on every CPython.  Calls of what only newer versions
+have (``format()`` of a Fraction, ranked correlation, kernel density
+estimation, ...) raise on older ones, identically with and without pyjit, and
+reach the newer functions where they exist.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ import contextlib
 import copy
 import dis
 import importlib
+import importlib.util
 import inspect
 import io
 import itertools
@@ -55,6 +62,8 @@ GENERATOR_LIKE = (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC
 
 def load(name: str) -> types.ModuleType:
     """The module with its pure-Python functions (C accelerators blocked)."""
+    if name == "datetime" and importlib.util.find_spec("_pydatetime") is not None:
+        return import_fresh_module("_pydatetime")  # 3.12+
     if name in ("heapq", "bisect", "datetime"):
         return import_fresh_module(name, blocked=["_" + name])
     return importlib.import_module(name)
@@ -314,6 +323,12 @@ def statistics_calls():
         ("correlation", lambda m: m.correlation([1, 2, 3, 4, 5], [2, 4, 5, 4, 5])),
         ("correlation constant", lambda m: m.correlation([1, 1, 1], [1, 2, 3])),
         ("correlation lengths", lambda m: m.correlation([1, 2, 3], [1, 2])),
+        ("correlation ranked", lambda m: m.correlation([1, 2, 3, 4, 5], [2, 4, 5, 4, 5],
+                                                       method="ranked")),
+        ("kde", lambda m: [m.kde([1.0, 2.5, 2.5, 4.0], h=0.75, kernel=k, cumulative=c)(2.0)
+                           for k in ("normal", "triangular", "cosine") for c in (False, True)]),
+        ("kde_random", lambda m: [m.kde_random([1.0, 2.5, 4.0], h=0.5, kernel=k, seed=7)()
+                                  for k in ("normal", "rectangular", "quartic", "triweight")]),
         ("linear_regression", lambda m: tuple(m.linear_regression([1, 2, 3, 4], [2, 4.5, 5, 8]))),
         ("linear_regression proportional",
          lambda m: tuple(m.linear_regression([1, 2, 3], [2, 4, 7], proportional=True))),
@@ -387,6 +402,10 @@ def fractions_calls():
         ("floordiv by zero", lambda m: m.Fraction(1, 2) // 0),
         ("zero to negative power", lambda m: m.Fraction(0) ** -1),
         ("as_integer_ratio", lambda m: m.Fraction(-6, 4).as_integer_ratio()),
+        ("format", lambda m: [format(m.Fraction(n, d), spec) for n, d in ((1, 3), (-22, 7), (5, 1))
+                              for spec in ("", ".5f", ".3e", ".4g", ".2%", "+,.2f", "_>12",
+                                           "#.0f", "10.2G")]),
+        ("format bad", lambda m: format(m.Fraction(1, 3), "x")),
         ("round", lambda m: [round(m.Fraction(n, 2)) for n in range(-5, 6)]),
         ("round ndigits", lambda m: [round(m.Fraction(22, 7), k) for k in (-1, 0, 2, 5)]),
         ("sum", lambda m: sum((m.Fraction(1, k) for k in range(1, 15)), m.Fraction(0))),
@@ -631,6 +650,8 @@ def calendar_calls():
         ("locale text", lambda m: m.LocaleTextCalendar(locale="C").formatmonth(2024, 4)),
         ("locale html", lambda m: m.LocaleHTMLCalendar(locale="C").formatmonth(2024, 4)),
         ("locale default", lambda m: m.LocaleTextCalendar().formatweekday(0, 9)),
+        ("deprecated month name", lambda m: m.January),
+        ("missing attribute", lambda m: m.no_such_thing),
     ]
 
 
@@ -644,6 +665,7 @@ def datetime_calls():
         ("ordinals", lambda m: [(m.date.fromordinal(n), m.date.fromordinal(n).toordinal())
                                 for n in (1, 730120, 738945, 3652059)]),
         ("fromordinal bad", lambda m: m.date.fromordinal(0)),
+        ("subclass timezone", lambda m: type("T", (m.timezone,), {}).__name__),
         ("weekdays", lambda m: [(x.weekday(), x.isoweekday(), tuple(x.isocalendar()))
                                 for x in (d(m), m.date(2021, 1, 3), m.date(2020, 12, 31),
                                           m.date(1, 1, 1), m.date(9999, 12, 31))]),
@@ -981,6 +1003,7 @@ def _difference(expected, got) -> str:
 # Functions no call in the tables reaches, and why.
 NOT_EXERCISED = {
     "fractions": {"Fraction._operator_fallbacks"},   # runs once, while the class is created
+    "statistics": {"_newton_raphson"},               # 3.13+: runs at import
     "shlex": {"shlex.sourcehook"},                   # opens files named in the input
     "difflib": {"_test"},                            # the doctest driver
     "calendar": {"main",                             # the command line

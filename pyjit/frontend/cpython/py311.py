@@ -2,7 +2,7 @@
 
 ``HANDLERS`` maps opcode names to translation handlers; the other functions
 tell the decoder and the rewriter the 3.11 forms of stack effects, names and
-call sequences.  3.12 and 3.13 get a module of the same shape.
+call sequences.  py312.py and py313.py have the same shape; ``table.py`` picks one.
 """
 from __future__ import annotations
 
@@ -42,7 +42,12 @@ def falls_through(ins: Instr) -> bool:
 
 
 def stores(ins: Instr) -> tuple:
-    return (ins.arg,) if ins.name in ("STORE_FAST", "DELETE_FAST") else ()
+    """Locals ``ins`` assigns from the stack, in the order it pops their values."""
+    return (ins.arg,) if ins.name == "STORE_FAST" else ()
+
+
+def deletes(ins: Instr) -> tuple:
+    return (ins.arg,) if ins.name == "DELETE_FAST" else ()
 
 
 def loads(ins: Instr) -> tuple:
@@ -109,14 +114,8 @@ def _load_global(tx, ins):
 
 
 def _call(tx, ins):
-    n = ins.arg
-    args = tx.popn(n)
-    self_or_callable = tx.pop()
-    callable_or_null = tx.pop()
     kwnames, tx.kwnames = tx.kwnames, ()
-    if callable_or_null is h.it.NULL:
-        return h.call_with(tx, self_or_callable, args, kwnames)
-    return h.call_with(tx, callable_or_null, [self_or_callable] + args, kwnames)
+    return h.call_from_stack(tx, ins.arg, kwnames, null_below=True)
 
 
 def _binary_op(tx, ins):
@@ -128,7 +127,7 @@ def _compare_op(tx, ins):
 
 
 def _for_iter(tx, ins):
-    return h.for_iter_step(tx, ins, exhausted_pops=1)
+    return h.for_iter_step(tx, ins, keep_iterator=False)
 
 
 HANDLERS = {

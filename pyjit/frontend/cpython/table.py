@@ -7,7 +7,7 @@ table, ``SUPPORTED`` is false and pyjit runs every function unchanged.
 import importlib
 import sys
 
-_TABLES = {(3, 11): "py311"}
+_TABLES = {(3, 11): "py311", (3, 12): "py312", (3, 13): "py313"}
 
 VERSION = sys.version_info[:2]
 VERSION_TEXT = "%d.%d" % VERSION
