@@ -17,7 +17,6 @@ same way makes the whole specialization a Python-entry one.
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 
 import numpy as np
@@ -138,19 +137,8 @@ def _native_plan(spec):
 
 
 def _native_address(run) -> int | None:
-    """The native entry of an LLVM ``run``: its ``native_address`` if the backend
-    gives one, else the ctypes function ``run`` closes over as ``entry``."""
-    address = getattr(run, "native_address", None)
-    if address:
-        return address
-    code, closure = getattr(run, "__code__", None), getattr(run, "__closure__", None)
-    if code is None or closure is None or "entry" not in code.co_freevars:
-        return None
-    fn = closure[code.co_freevars.index("entry")].cell_contents
-    if not isinstance(fn, ctypes._CFuncPtr) or fn.restype is not ctypes.c_int32 \
-            or list(fn.argtypes or ()) != [ctypes.c_void_p, ctypes.c_void_p]:
-        return None
-    return ctypes.cast(fn, ctypes.c_void_p).value
+    """The native entry of an LLVM ``run`` (backends/llvm sets ``native_address``)."""
+    return getattr(run, "native_address", None) or None
 
 
 def _materialize():

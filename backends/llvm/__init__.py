@@ -71,7 +71,8 @@ def _compile(graph, level: str, fallback):
     pack, nin = packer(types)
     exits = [_exit_plan(e, low.alias) for e in graph.exits]
     nout = max((n for _, n in exits), default=1)
-    entry = _ENTRY(engine.compile_ir(text, name, level))
+    address = engine.compile_ir(text, name, level)
+    entry = _ENTRY(address)
     materialize = _materializer()
     local = threading.local()  # slot buffers per thread: native code never re-enters
 
@@ -97,6 +98,7 @@ def _compile(graph, level: str, fallback):
 
     run.backend, run.note = "llvm", ""
     run.ir = text
+    run.native_address = address  # the C dispatcher calls it directly (runtime/cdispatch.py)
     return run
 
 
