@@ -35,10 +35,20 @@ _ALLOC = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.
 
 
 def _alloc_py(ndim, shape_ptr, typenum):
-    shape = tuple(shape_ptr[i] for i in range(ndim))
-    arr = np.empty(shape, dtype=np.dtype(_TYPENUMS[typenum]))
-    _tls.arrays.append(arr)
-    return arr.ctypes.data
+    """Called from native code: a new array's data pointer, or 0 if numpy could not
+    allocate it (native code then bails out; CPython re-runs the statement and
+    raises the MemoryError itself).  It must never raise: ctypes would print the
+    exception and hand native code a garbage pointer."""
+    try:
+        arr = new_array(tuple(shape_ptr[i] for i in range(ndim)), _TYPENUMS[typenum])
+        _tls.arrays.append(arr)
+        return arr.ctypes.data
+    except BaseException:  # any failure becomes a bailout, never a crash
+        return 0
+
+
+def new_array(shape, dtype):
+    return np.empty(shape, dtype=dtype)
 
 
 _alloc = _ALLOC(_alloc_py)
@@ -259,6 +269,7 @@ def _allocate(ctx, b, shape, t: Array):
     fn = b.inttoptr(ir.Constant(I64, _ALLOC_ADDR), fnty.as_pointer())
     data = b.call(fn, [ir.Constant(I64, ndim), b.bitcast(buf, I64.as_pointer()),
                        ir.Constant(I64, t.dtype.num)])
+    cg.bail_if(ctx, b, b.icmp_signed("==", data, ir.Constant(I64, 0)))
     s = ir.Constant(llvm_type(t), ir.Undefined)
     s = b.insert_value(s, b.inttoptr(data, I8P), 0)
     stride = ir.Constant(I64, t.dtype.itemsize)
