@@ -138,17 +138,13 @@ class BlockCall:
 
     def __init__(self, ctx, node, size: int):
         from pyjit.ir.registry import OPS
-        from .lower import NodeView
         op = OPS[node.op]
-        ufunc = next((c for c in op.callables if isinstance(c, np.ufunc)), None)
         self.node = node
-        self.in_types_elem = None
         self.size = size
         self.ctx = ctx
-        self.ufunc = ufunc
+        self.ufunc = next((c for c in op.callables if isinstance(c, np.ufunc)), None)
         self.dtypes = None
         self.buffers = []
-        self.view = NodeView
 
     def _ensure(self, types):
         if self.dtypes is not None:
@@ -164,21 +160,14 @@ class BlockCall:
                         for t in self.elem_types]
 
     def store_input(self, ctx, b, k, j, val, t):
-        if self.dtypes is None:
-            types = [None] * self.ufunc.nin
-            types[k] = t
-            self._pending = getattr(self, "_pending", {})
-        self._ensure_from(k, t)
+        """Store input ``k`` of element ``j``, cast to the loop's input dtype."""
         et = self.elem_types[k]
         v = _to_mem(b, cast(ctx, b, val, t, et), llvm_type(et))
         b.store(v, b.gep(self.buffers[k], [ir.Constant(I64, 0), j]))
 
-    def _ensure_from(self, k, t):
-        if self.dtypes is None:
-            in_types = []
-            for v in self.node.inputs:
-                in_types.append(_element_type(v.type))
-            self._ensure(in_types)
+    def resolve(self):
+        """Pick numpy's loop for the node's element types and make the scratch buffers."""
+        self._ensure([_element_type(v.type) for v in self.node.inputs])
 
     def call(self, b, m):
         n = self.ufunc.nin + 1
@@ -209,7 +198,7 @@ def _element_type(t):
 
 def block_call_plan(ctx, node, size: int) -> BlockCall:
     plan = BlockCall(ctx, node, size)
-    plan._ensure_from(0, None)
+    plan.resolve()
     return plan
 
 

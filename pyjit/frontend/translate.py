@@ -368,7 +368,7 @@ class Translator:
             self.live_in(name, "global", static=obj, is_static=True)
         else:
             self.guard_global(g if name in g else b, name, obj)
-        return self.static_or_value(obj)
+        return it.Static(obj)
 
     def guard_global(self, d: dict, name: str, obj) -> None:
         root = self
@@ -378,7 +378,6 @@ class Translator:
 
     def load_deref(self, name: str, index: int):
         code = self.fn.d.code
-        ncells = len(code.co_cellvars)
         if name in code.co_cellvars or self.fn.closure is None:
             return self.fail("PJ0002", f"cell variable {name!r}")
         cell = self.fn.closure[code.co_freevars.index(name)]
@@ -386,7 +385,6 @@ class Translator:
             obj = cell.cell_contents
         except ValueError:
             return self.fail("PJ0005", f"free variable {name!r} is empty")
-        del ncells
         if _is_static(obj):
             if self.parent is None:
                 self.live_in(name, "deref", static=obj, is_static=True)
@@ -394,9 +392,6 @@ class Translator:
         if self.parent is not None:
             return self.fail("PJ0002", f"closure variable {name!r} of an inlined function")
         return self.live_in(name, "deref")
-
-    def static_or_value(self, obj):
-        return it.Static(obj)
 
     def fail(self, code: str, detail: str = "") -> Unsupported:
         return Unsupported(code, detail)
