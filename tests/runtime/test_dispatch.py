@@ -1,15 +1,15 @@
 """The region dispatcher's C fast path (runtime/dispatch.c, runtime/cdispatch.py):
 keys served from C give CPython's results, and counts, guards, explain and
 bailouts behave as on the Python path."""
-import gc
 import os
 import subprocess
 import sys
 import threading
-import tracemalloc
 
 import numpy as np
 import pytest
+
+from leakcheck import growth
 
 import pyjit
 from pyjit.runtime import native
@@ -161,19 +161,9 @@ def test_a_million_dispatches_leak_nothing():
             f(x, y)
 
     loop(10_000)
-    gc.collect()
-    refs = list(map(sys.getrefcount, watched))
-    tracemalloc.start()
-    try:
-        snap = tracemalloc.take_snapshot()
-        loop(1_000_000)
-        gc.collect()
-        after = list(map(sys.getrefcount, watched))
-        diff = tracemalloc.take_snapshot().compare_to(snap, "filename")
-    finally:
-        tracemalloc.stop()
+    refs, after, grown = growth(loop, 1_000_000, watched)
     assert after == refs
-    assert sum(s.size_diff for s in diff) < 64 * 1024
+    assert grown < 64 * 1024
 
 
 @pytest.mark.any_version

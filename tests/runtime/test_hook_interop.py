@@ -1,13 +1,13 @@
 """The hook beside the rest of CPython: deep recursion, tracing, profiling,
 sys.monitoring, and memory over a million captured calls (every CPython)."""
-import gc
 import os
 import subprocess
 import sys
 import textwrap
-import tracemalloc
 
 import pytest
+
+from leakcheck import growth
 
 from conftest import serving
 
@@ -161,19 +161,8 @@ def test_a_million_captured_calls_leak_nothing(rt, mode):
 
     with serving(rt, table, record=False):
         loop(100_000)   # warm up: caches, freelists
-        gc.collect()
-        refs = list(map(sys.getrefcount, watched))
         rss = _rss_kb()
-        tracemalloc.start()
-        try:
-            snap = tracemalloc.take_snapshot()
-            loop(1_000_000)
-            gc.collect()
-            after = list(map(sys.getrefcount, watched))
-            diff = tracemalloc.take_snapshot().compare_to(snap, "filename")
-        finally:
-            tracemalloc.stop()
+        refs, after, grown = growth(loop, 1_000_000, watched)
     assert after == refs
-    grown = sum(s.size_diff for s in diff)
     assert grown < 64 * 1024, grown
     assert _rss_kb() - rss < 4 * 1024
