@@ -75,7 +75,7 @@ def load_const(tx, ins):
 
 def load_deref(tx, ins):
     name = ins.arg.name if hasattr(ins.arg, "name") else ins.arg
-    v = tx.load_deref(name, None)
+    v = tx.load_deref(name)
     if isinstance(v, Unsupported):
         return v
     tx.push(v)

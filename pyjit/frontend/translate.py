@@ -376,7 +376,7 @@ class Translator:
             root = root.parent
         root.guards.append((d, name, obj))
 
-    def load_deref(self, name: str, index: int):
+    def load_deref(self, name: str):
         code = self.fn.d.code
         if name in code.co_cellvars or self.fn.closure is None:
             return self.fail("PJ0002", f"cell variable {name!r}")
