@@ -43,6 +43,7 @@ class Specialization:
     reason: Unsupported | None = None
     graph: object = None
     compile_seconds: float = 0.0
+    stages: dict = field(default_factory=dict)  # stage name -> seconds: infer, passes, backend
     calls: int = 0
     seconds: float = 0.0
     backend: str = ""
@@ -153,6 +154,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         from pyjit.ir.verify import maybe_verify
         from pyjit.backends import select
         from pyjit.passes.cost import worth_compiling
+        from pyjit.passes.pipeline import optimize
 
         graph = self.region.graph
         types, it = [], iter(key)
@@ -175,8 +177,13 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             if len(self.cache) == 0 and self.region.on_too_small is not None:
                 self.region.on_too_small(self.region)
             return Specialization(key, graph=typed, note=TOO_SMALL)
-        entry = select(self.options.backend).compile_graph(typed, self.options)
-        spec = Specialization(key, entry=entry, graph=typed, compile_seconds=time.perf_counter() - t0,
+        t1 = time.perf_counter()
+        optimized = optimize(typed, self.options)
+        t2 = time.perf_counter()
+        entry = select(self.options.backend).compile_graph(optimized, self.options)
+        t3 = time.perf_counter()
+        spec = Specialization(key, entry=entry, graph=optimized, compile_seconds=t3 - t0,
+                              stages={"infer": t1 - t0, "passes": t2 - t1, "backend": t3 - t2},
                               backend=entry.backend, note=entry.note)
         if len(self.cache) > 0:
             log("recompiles", "%r: new specialization %s", self, _key_str(key))
