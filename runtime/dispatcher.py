@@ -57,6 +57,9 @@ class RegionStats:
     guard_failures: int = 0
     bailouts: int = 0
     specializations: dict = field(default_factory=dict)
+    # Counted on the Python path only (explain's timing sends every call there):
+    bailout_exits: dict = field(default_factory=dict)   # resume exit number -> bailouts through it
+    guards_failed: dict = field(default_factory=dict)   # name of the rebound value -> failures
 
 
 class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
@@ -141,11 +144,14 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             result = spec.entry(args)
         if result[0] >= 0 and self.region.graph.exits[result[0]].kind == "resume":
             stats.bailouts += 1
+            stats.bailout_exits[result[0]] = stats.bailout_exits.get(result[0], 0) + 1
             log("bailouts", "bailout from %r at line %s", self, _exit_line(self.region, result[0]))
         return result
 
     def _guard_failed(self, name: str):
-        self.stats.guard_failures += 1
+        stats = self.stats
+        stats.guard_failures += 1
+        stats.guards_failed[name] = stats.guards_failed.get(name, 0) + 1
         log("recompiles", "PJ0008 %r: %s was rebound; running the eager copy", self, name)
         return EAGER
 
