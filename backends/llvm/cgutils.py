@@ -23,8 +23,8 @@ def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
     CPython re-runs the statement and raises or computes what native code cannot."""
     target = ctx.bail_block()
     cont = b.append_basic_block(name="ok")
-    b.cbranch(cond, target, cont)
-    b.branch_weights = None
+    br = b.cbranch(cond, target, cont)
+    br.set_weights([1, 1 << 20])  # bailouts are rare: keep them out of the hot path
     b.position_at_end(cont)
 
 
@@ -114,10 +114,12 @@ def element_pointer(b, arr, indices, elem_ty, layout: str = "A", itemsize: int =
     return b.bitcast(b.gep(data, [offset]), elem_ty.as_pointer())
 
 
-def wrap_index(ctx, b, arr, dim: int, i):
-    """Python's negative indexing, then a bounds check that bails out (IndexError)."""
+def wrap_index(ctx, b, arr, dim: int, i, nonneg: bool = False):
+    """Python's negative indexing, then a bounds check that bails out (IndexError).
+    ``nonneg``: ``i`` is known to be >= 0 (facts.py), no wrap needed."""
     n = b.extract_value(arr, [1, dim])
-    i = b.select(b.icmp_signed("<", i, ZERO64), b.add(i, n), i)
+    if not nonneg:
+        i = b.select(b.icmp_signed("<", i, ZERO64), b.add(i, n), i)
     bail_if(ctx, b, b.icmp_unsigned(">=", i, n))
     return i
 

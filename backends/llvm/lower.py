@@ -23,6 +23,7 @@ from pyjit.ir.types import UNDEF, Array, PyScalar, Type, UnionT, members
 from pyjit.ir.verify import reverse_postorder
 
 from . import engine
+from .facts import Facts
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
 
 LOWERINGS: dict = {}
@@ -54,6 +55,7 @@ class NodeView:
     in_types: list
     out_type: Type
     inputs: list          # the graph values, for lowerings that look at constants
+    guarded: bool = False  # cannot overflow where used (facts.py, Note [guarded range arithmetic])
 
 
 class Lowering:
@@ -73,6 +75,7 @@ class Lowering:
         self.alias = _input_aliases(graph)
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
         self.uses = _use_counts(graph)
+        self.facts = Facts(graph, self.uses, self.producers)
 
     # ---- helpers lowerings use -----------------------------------------------------
 
@@ -171,7 +174,8 @@ class Lowering:
         args = [self.values[v] for v in node.inputs]
         if not op.sees_unions and any(isinstance(t, UnionT) for t in in_types):
             return self._lower_over_members(b, node, op, fn, in_types, args)
-        view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs)
+        view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
+                        self.facts.guarded(node))
         return fn(self, b, view, args)
 
     def _lower_over_members(self, b, node, op, fn, in_types, args):

@@ -116,7 +116,7 @@ def load_value(b: ir.IRBuilder, base, offset: int, t: Type):
         return _pack_struct(b, ty, [v, tag])
     if isinstance(t, Array):
         data = b.inttoptr(b.load(slot(0)), I8P)
-        shape = _pack_array(b, [b.load(slot(1 + i)) for i in range(t.ndim)])
+        shape = _pack_array(b, [_nonneg_load(b, slot(1 + i)) for i in range(t.ndim)])
         strides = _pack_array(b, [b.load(slot(1 + t.ndim + i)) for i in range(t.ndim)])
         return _pack_struct(b, ty, [data, shape, strides])
     if isinstance(t, TupleT):
@@ -126,6 +126,15 @@ def load_value(b: ir.IRBuilder, base, offset: int, t: Type):
             k += slots(item)
         return _pack_struct(b, ty, vals)
     return _from_slot(b, b.load(slot(0)), ty, scalar_kind(t))
+
+
+def _nonneg_load(b, ptr):
+    """Load a shape item, telling LLVM it is in [0, 2**63 - 1): bounds checks
+    against it can then be proven from a loop's ``i < n`` test."""
+    v = b.load(ptr)
+    m = b.module.add_metadata([ir.Constant(I64, 0), ir.Constant(I64, 2 ** 63 - 1)])
+    v.set_metadata("range", m)
+    return v
 
 
 def store_value(b: ir.IRBuilder, base, offset: int, t: Type, v) -> None:

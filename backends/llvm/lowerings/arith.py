@@ -46,6 +46,8 @@ def _add_sub_mul(ctx, b, node, args):
     kind = scalar_kind(ct)[0]
     if kind == "f":
         r = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[base](x, y)
+    elif ct == INT and node.guarded and base == "add":
+        r = b.add(x, y, flags=("nsw",))  # a range loop's k + 1 (Note [guarded range arithmetic])
     elif ct == INT:
         r = cg.checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y)
     elif kind == "b":

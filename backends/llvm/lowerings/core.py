@@ -8,6 +8,7 @@ from pyjit.ir.types import (BOOL, FLOAT, INT, NONE, UNBOUND, UNDEF, Array, Const
                             PyScalar, TupleT, UnionT, members)
 
 from .. import cgutils as cg
+from ..facts import const_value
 from ..lower import lowering
 from ..reprs import I1, I64, NotLowerable, llvm_type, scalar_kind
 from .convert import cast
@@ -139,6 +140,9 @@ def _range_len(ctx, b, node, args):
 @lowering("range_item")
 def _range_item(ctx, b, node, args):
     start, step, k = (_as_i64(ctx, b, v, t) for v, t in zip(args, node.in_types))
+    if node.guarded:  # the item lies between start and stop (Note [guarded range arithmetic])
+        unit = const_value(ctx.producers, node.inputs[1]) == 1
+        return b.add(start, k if unit else b.mul(k, step), flags=("nsw",) if unit else ())
     return cg.checked(ctx, b, "sadd", start, cg.checked(ctx, b, "smul", k, step))
 
 

@@ -1,0 +1,203 @@
+"""Facts about a graph's integers that let the lowering skip checks that cannot fail.
+
+Python ints are i64 with an overflow check on every operation (a failed check
+bails out, Note [exits carry state]).  A ``for i in range(...)`` loop would then
+pay a check for the counter's ``k + 1`` and two for ``start + k * step`` on
+every iteration, and a negative-index wrap on every ``a[i]``.  ``Facts(graph)``
+proves the few facts that remove those costs without changing what any check
+guards:
+
+``nonneg(v)``
+    ``v`` is an ``int`` that is never negative: a literal ``>= 0``, a length,
+    a shape item, a sum or product of such values, a range item with a
+    non-negative start and step, or a block parameter all of whose incoming
+    values are non-negative (an optimistic fixpoint, so loop counters qualify).
+    ``a[v]`` then needs no negative-index wrap (the bounds check stays).
+
+``guarded(node)``
+    ``node`` is the loop counter's ``k + 1`` or the loop item
+    ``range_item(start, step, k)`` of a ``range`` loop header, and cannot
+    overflow whenever its result is used.  See Note [guarded range arithmetic].
+
+Note [guarded range arithmetic]
+    The frontend lowers ``FOR_ITER`` over a range to a header block computing
+    ``more = k < n``, ``k + 1`` and ``range_item(start, step, k)`` and then
+    branching on ``more`` (pyjit/frontend/handlers.py, ``for_iter_step``); the
+    two values are passed only to the loop body.  When they are used, ``k < n``
+    holds, so
+
+    * ``k + 1 <= n <= 2**63 - 1``: no overflow, lowered as ``add nsw``;
+    * if ``n`` is ``range_len(start, stop, step)`` of the same ``start`` and
+      ``step`` and ``k >= 0``, the item lies between ``start`` and ``stop``,
+      two i64s, so it fits: two's-complement ``start + k * step`` is exact even
+      where the product alone wraps (``range(-2**63, 2**63 - 1, 2**62)``).  With
+      a literal step of 1 the sum cannot wrap either and carries ``nsw``.
+
+    When ``k == n`` (the loop's last test) the values may wrap, but no
+    instruction sees them: that is why every use must be an argument of the
+    header's true branch or in a block it dominates (exits included: an exit's
+    state is read where a node bails out).  Anything else (a use in the header
+    itself, after the loop) keeps the checked form.  The proof looks
+    at the graph as the lowering gets it, so a pass that moves these nodes
+    simply loses the fact, never the check.
+"""
+from __future__ import annotations
+
+from pyjit.ir.types import INT
+from pyjit.ir.verify import _dominators
+
+# Ops whose int result is >= 0 whenever their int inputs are (checked arithmetic:
+# when the op does not bail out, the result is the exact mathematical one).
+_MONOTONE = frozenset({"add", "iadd", "mul", "imul", "floordiv", "ifloordiv"})
+# Ops whose lowerings never branch to the node's exit (a hoisted literal keeps
+# the exit of the statement it came from).
+_NEVER_BAIL = frozenset({"const", "build_tuple", "tuple_get", "attr.shape", "attr.ndim",
+                         "attr.size", "attr.dtype", "attr.T", "unpack_check"})
+_ALWAYS_NONNEG = frozenset({"range_len", "len", "attr.size", "attr.ndim"})
+
+
+class Facts:
+    def __init__(self, graph, uses: dict, producers: dict):
+        self.graph = graph
+        self.uses = uses
+        self.producers = producers
+        self._nonneg = _nonneg_values(graph, producers)
+        self._guarded = _guarded_nodes(graph, uses, producers, self._nonneg)
+
+    def nonneg(self, v) -> bool:
+        return v in self._nonneg
+
+    def guarded(self, node) -> bool:
+        return node in self._guarded
+
+
+def const_value(producers: dict, v):
+    n = producers.get(v)
+    if n is not None and n.op == "const":
+        return n.attrs.get("value")
+    return None
+
+
+def _is_int(v) -> bool:
+    return v.type == INT
+
+
+def _nonneg_values(graph, producers) -> set:
+    incoming: dict = {}
+    for blk in graph.blocks:
+        if blk.term is None:
+            continue
+        for target, args in blk.term.targets:
+            for p, a in zip(target.params, args):
+                incoming.setdefault(p, []).append(a)
+    # Optimistic: every int block parameter with incoming values starts as
+    # non-negative; one with a possibly negative incoming value is dropped.
+    params = {p for p in incoming if _is_int(p)}
+    while True:
+        known = set(params)
+        for blk in graph.blocks:
+            for n in blk.nodes:
+                out = n.outputs[0]
+                if _is_int(out) and _node_nonneg(n, known, producers):
+                    known.add(out)
+        dropped = {p for p in params if not all(a in known for a in incoming[p])}
+        if not dropped:
+            return known
+        params -= dropped
+
+
+def _node_nonneg(n, known, producers) -> bool:
+    if n.op == "const":
+        v = n.attrs.get("value")
+        return type(v) is int and v >= 0
+    if n.op in _ALWAYS_NONNEG:
+        return True
+    if n.op in ("getitem", "tuple_get"):
+        src = producers.get(n.inputs[0])
+        return src is not None and src.op == "attr.shape"
+    if n.op in _MONOTONE:
+        return all(_is_int(v) and v in known for v in n.inputs)
+    if n.op == "range_item":
+        return all(_is_int(v) and v in known for v in n.inputs)
+    return False
+
+
+def _use_sites(graph) -> dict:
+    """For each value, the blocks where it is used: by a node, a terminator, or
+    the state of an exit taken from that block.  A use as an argument of a
+    ``cbr``'s true branch is recorded as ``(block, "true")``."""
+    exit_blocks: dict = {}
+    for blk in graph.blocks:
+        for n in blk.nodes:
+            if n.exit is not None and n.op not in _NEVER_BAIL:
+                exit_blocks.setdefault(n.exit, set()).add(blk)
+        if blk.term is not None and blk.term.kind == "exit":
+            exit_blocks.setdefault(blk.term.exit, set()).add(blk)
+    sites: dict = {}
+    for blk in graph.blocks:
+        for n in blk.nodes:
+            for v in n.inputs:
+                sites.setdefault(v, set()).add(blk)
+        t = blk.term
+        if t is None:
+            continue
+        if t.cond is not None:
+            sites.setdefault(t.cond, set()).add(blk)
+        for i, (_, args) in enumerate(t.targets):
+            for v in args:
+                where = (blk, "true") if t.kind == "cbr" and i == 0 else blk
+                sites.setdefault(v, set()).add(where)
+    for k, e in enumerate(graph.exits):
+        if k not in exit_blocks:
+            continue  # never taken: its values are never stored
+        for v in e.all_values():
+            sites.setdefault(v, set()).update(exit_blocks[k])
+    return sites
+
+
+def _guarded_nodes(graph, uses, producers, nonneg) -> set:
+    """Nodes of a ``k < n`` header whose every use runs only after the header took
+    its true branch: every use site is the true branch's arguments or a block
+    dominated by the true target, and that target has the header as its only
+    predecessor (so the most recent run of the header branched there)."""
+    preds: dict = {}
+    for blk in graph.blocks:
+        if blk.term is not None:
+            for target, _ in blk.term.targets:
+                preds.setdefault(target, []).append(blk)
+    dom = _dominators(graph)
+    sites = _use_sites(graph)
+    out = set()
+    for blk in graph.blocks:
+        t = blk.term
+        if t is None or t.kind != "cbr" or t.targets[0][0] is t.targets[1][0]:
+            continue
+        body = t.targets[0][0]
+        if preds.get(body) != [blk]:
+            continue
+        test = producers.get(t.cond)
+        if test is None or test.op != "lt" or not all(_is_int(v) for v in test.inputs):
+            continue
+        k, n = test.inputs
+
+        def after_true(site):
+            if site == (blk, "true"):
+                return True
+            return isinstance(site, type(blk)) and body in dom.get(site, ())
+
+        for node in blk.nodes:
+            v = node.outputs[0]
+            if not sites.get(v) or not all(after_true(s) for s in sites[v]):
+                continue
+            if node.op == "add" and node.inputs[0] is k and _is_int(v) and \
+                    const_value(producers, node.inputs[1]) == 1:
+                out.add(node)
+            elif node.op == "range_item" and node.inputs[2] is k and k in nonneg:
+                rl = producers.get(n)
+                if rl is not None and rl.op == "range_len" and \
+                        rl.inputs[0] is node.inputs[0] and rl.inputs[2] is node.inputs[1]:
+                    out.add(node)
+    return out
+
+
+__all__ = ["Facts", "const_value"]
