@@ -24,7 +24,7 @@ import time
 from pyjit import config, runtime
 from pyjit.errors import GraphBreakError, InternalError
 from pyjit.ir.types import Const, typeof
-from pyjit.log import log
+from pyjit.log import exit_where, log, region_where
 from pyjit.report.reasons import Unsupported
 
 from . import cdispatch
@@ -145,14 +145,16 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         if result[0] >= 0 and self.region.graph.exits[result[0]].kind == "resume":
             stats.bailouts += 1
             stats.bailout_exits[result[0]] = stats.bailout_exits.get(result[0], 0) + 1
-            log("bailouts", "bailout from %r at line %s", self, _exit_line(self.region, result[0]))
+            log("bailouts", "%s: bailout from %r: CPython resumes at this line",
+                exit_where(self.region, result[0]), self)
         return result
 
     def _guard_failed(self, name: str):
         stats = self.stats
         stats.guard_failures += 1
         stats.guards_failed[name] = stats.guards_failed.get(name, 0) + 1
-        log("recompiles", "PJ0008 %r: %s was rebound; running the eager copy", self, name)
+        log("recompiles", "%s: PJ0008 %r: %s was rebound; running the eager copy",
+            region_where(self.region), self, name)
         return EAGER
 
     def _specialize(self, key: tuple) -> Specialization:
@@ -169,7 +171,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         t0 = time.perf_counter()
         typed = infer(graph, types)
         if isinstance(typed, Unsupported):
-            log("breaks", "%s %s: key %s runs eagerly: %s", typed.code, self, _key_str(key), typed)
+            log("breaks", "%s (%r, key %s runs eagerly)", typed, self, _key_str(key))
             # capture() drops a region whose first key cannot compile (like one too
             # small): its dispatch would cost every call and gain nothing
             drop = getattr(self.region, "on_uncompilable", None)
@@ -178,8 +180,8 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             return Specialization(key, reason=typed)
         maybe_verify(typed, typed=True)
         if not (worth_compiling(typed) or self.options.fullgraph or config.keep_small_regions()):
-            log("recompiles", "%r: key %s is scalar code without a loop: left to CPython",
-                self, _key_str(key))
+            log("recompiles", "%s: %r: key %s is scalar code without a loop: left to CPython",
+                region_where(self.region), self, _key_str(key))
             if len(self.cache) == 0 and self.region.on_too_small is not None:
                 self.region.on_too_small(self.region)
             return Specialization(key, graph=typed, note=TOO_SMALL)
@@ -192,7 +194,8 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
                               stages={"infer": t1 - t0, "passes": t2 - t1, "backend": t3 - t2},
                               backend=entry.backend, note=entry.note)
         if len(self.cache) > 0:
-            log("recompiles", "%r: new specialization %s", self, _key_str(key))
+            log("recompiles", "%s: %r: new specialization %s", region_where(self.region), self,
+                _key_str(key))
         return spec
 
 
@@ -218,10 +221,6 @@ def _outside_capture(work, *args):
 
 def _key_str(key) -> str:
     return "(" + ", ".join(str(t) for t in key) + ")"
-
-
-def _exit_line(region, k):
-    return region.graph.exits[k].target
 
 
 __all__ = ["EAGER", "RegionDispatcher", "Specialization", "InternalError"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bytecode import Instr
 
-from ..log import log
+from ..log import log, on, region_where
 from ..report.reasons import Unsupported
 from .cpython import table
 from .decode import decode
@@ -51,8 +51,8 @@ class CodeAnalysis:
             fn = ref()
             if fn is not None:
                 fn.__code__ = self.new_code
-        log("recompiles", "region %s of %s left to CPython: too small to gain from compiling",
-            region.number, self.fn.__qualname__)
+        log("recompiles", "%s: region %s of %s left to CPython: too small to gain from compiling",
+            region_where(region), region.number, self.fn.__qualname__)
 
     @property
     def compiled_instrs(self) -> int:
@@ -79,6 +79,12 @@ def analyze(fn, options) -> CodeAnalysis:
             new_code = rewrite(d, regions)
         for b in breaks:
             log("breaks", "%s", b.reason)
+        if on("ir"):
+            for r in regions:
+                log("ir", "region %s of %s, lines %s:\n%s", r.number, fn.__qualname__,
+                    "-".join(map(str, r.lines)), r.graph)
+        if on("bytecode") and regions:
+            log("bytecode", "rewritten %s:\n%s", fn.__qualname__, _disassembly(new_code))
         ninstrs = sum(isinstance(i, Instr) and not table.is_prologue(i) for i in d.instrs)
         analysis = CodeAnalysis(fn, code, new_code, regions, breaks, None, ninstrs, d)
         for r in regions:
@@ -92,6 +98,14 @@ def analyze(fn, options) -> CodeAnalysis:
         u = Unsupported("PJ0010", f"{type(exc).__name__}: {exc}", filename=code.co_filename,
                         lineno=code.co_firstlineno)
         return CodeAnalysis(fn, code, code, skipped=u)
+
+
+def _disassembly(code) -> str:
+    import dis
+    import io
+    out = io.StringIO()
+    dis.dis(code, file=out)
+    return out.getvalue()
 
 
 def _builtins_of(fn) -> dict:
