@@ -145,7 +145,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         if result[0] >= 0 and self.region.graph.exits[result[0]].kind == "resume":
             stats.bailouts += 1
             stats.bailout_exits[result[0]] = stats.bailout_exits.get(result[0], 0) + 1
-            log("bailouts", "%s: bailout from %r: CPython resumes at this line",
+            log("bailouts", "%s: PJ0018 bailout from %r: CPython resumes at this line",
                 exit_where(self.region, result[0]), self)
         return result
 
@@ -180,7 +180,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             return Specialization(key, reason=typed)
         maybe_verify(typed, typed=True)
         if not (worth_compiling(typed) or self.options.fullgraph or config.keep_small_regions()):
-            log("recompiles", "%s: %r: key %s is scalar code without a loop: left to CPython",
+            log("recompiles", "%s: PJ0017 %r: key %s is scalar code without a loop: CPython runs it",
                 region_where(self.region), self, _key_str(key))
             if len(self.cache) == 0 and self.region.on_too_small is not None:
                 self.region.on_too_small(self.region)

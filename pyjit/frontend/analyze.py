@@ -51,7 +51,7 @@ class CodeAnalysis:
             fn = ref()
             if fn is not None:
                 fn.__code__ = self.new_code
-        log("recompiles", "%s: region %s of %s left to CPython: too small to gain from compiling",
+        log("recompiles", "%s: PJ0017 region %s of %s left to CPython: too small to gain",
             region_where(region), region.number, self.fn.__qualname__)
 
     @property
