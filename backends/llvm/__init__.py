@@ -21,22 +21,31 @@ from pyjit.ir.types import Array, TupleT
 from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
 
-from . import engine, lowerings, ufuncs  # noqa: F401  (registers the lowerings)
-from .kernels import begin_call
-from .lower import Lowering
+from . import cache
 from .reprs import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
-
-ufuncs.register_all()
 
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+_NO_ARRAYS = ()
+
+
+def _lowering():
+    """The lowering machinery, imported on the first compile (a process that
+    only loads code from the disk cache never needs it, nor LLVM itself)."""
+    from . import engine, lowerings, ufuncs  # noqa: F401  (registers the lowerings)
+    from .kernels import begin_call
+    from .lower import Lowering
+    ufuncs.register_all()
+    return engine, Lowering, begin_call
 
 
 def compile_graph(graph, options=None):
-    from pyjit.backends.numpy import compile_graph as reference
     level = getattr(options, "level", "O1")
+    fallback = _Reference(graph)
     try:
-        return _compile(graph, level, reference(graph))
+        if getattr(options, "cache", False):
+            return _compile_cached(graph, level, options, fallback)
+        return _compile(graph, level, fallback)
     except NotLowerable as why:
         if has_loop(graph):
             # The reference interpreter is far slower than CPython on loops: let
@@ -46,7 +55,7 @@ def compile_graph(graph, options=None):
             log("llvm", "%s runs in CPython: %s", graph.name, why)
             return _tagged(run, "cpython", run_note)
         log("llvm", "%s runs on the numpy backend: %s", graph.name, why)
-        return _tagged(reference(graph), "numpy", f"not lowered to LLVM: {why}")
+        return _tagged(fallback.run(), "numpy", f"not lowered to LLVM: {why}")
 
 
 def _run_eager(args):
@@ -60,18 +69,75 @@ def _tagged(run, backend: str, note: str):
     return tagged
 
 
+class _Reference:
+    """The numpy backend's run for a graph, built on first use: the keys whose
+    live-ins do not fit the native slots (a Python int beyond 64 bits) run there."""
 
-def _compile(graph, level: str, fallback):
-    name = f"pyjit_region_{next(_names)}"
+    def __init__(self, graph):
+        self.graph, self._run = graph, None
+
+    def run(self):
+        if self._run is None:
+            from pyjit.backends.numpy import compile_graph as reference
+            self._run = reference(self.graph)
+        return self._run
+
+    def __call__(self, args):
+        return self.run()(args)
+
+
+def _lower(graph, name: str):
+    """LLVM IR text for the graph, and the live-ins that exit arrays alias."""
+    _, Lowering, _ = _lowering()
     low = Lowering(graph, name)
     text = low.run()
     if on("llvm"):
         log("llvm", "%s", text)
+    return text, low.alias
+
+
+def _compile(graph, level: str, fallback):
+    engine, _, begin_call = _lowering()
+    name = f"pyjit_region_{next(_names)}"
+    text, alias = _lower(graph, name)
+    address = engine.compile_ir(text, name, level)
+    return _runner(graph, address, text, alias, fallback, begin_call)
+
+
+def _compile_cached(graph, level: str, options, fallback):
+    """``cache=True``: object code from the disk cache when an entry for the
+    graph's key exists, else compiled and stored (cache.py, Note [disk cache key])."""
+    key, why_not = cache.key(graph, level, options)
+    if key is not None:
+        hit = cache.load(key)
+        if hit is not None:
+            alias = cache.alias_from_plan(graph, hit.alias_plan)
+            run = _runner(graph, hit.address, hit.ir, alias, fallback, lambda: _NO_ARRAYS)
+            run.note = "from disk cache"
+            return run
+    engine, _, begin_call = _lowering()
+    name = cache.symbol(key) if key is not None else f"pyjit_region_{next(_names)}"
+    text, alias = _lower(graph, name)
+    if key is not None:
+        why_not = cache.position_dependent(text)
+    if why_not is not None:
+        log("llvm", "%s: not stored in the disk cache: %s", graph.name, why_not)
+        run = _runner(graph, engine.compile_ir(text, name, level), text, alias, fallback,
+                      begin_call)
+        run.note = f"not cached: {why_not}"
+        return run
+    address, obj = engine.compile_ir_to_object(text, name, level)
+    cache.store(key, cache.Entry(name, address, text, cache.alias_plan(graph, alias)), obj)
+    return _runner(graph, address, text, alias, fallback, begin_call)
+
+
+def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):
+    """``run(args) -> (exit, values)`` around the native entry at ``address``:
+    packs the live-ins, calls, boxes the exit's values."""
     types = [li.value.type for li in graph.inputs]
     pack, nin = packer(types)
-    exits = [_exit_plan(e, low.alias) for e in graph.exits]
+    exits = [_exit_plan(e, alias) for e in graph.exits]
     nout = max((n for _, n in exits), default=1)
-    address = engine.compile_ir(text, name, level)
     entry = _ENTRY(address)
     materialize = _materializer()
     local = threading.local()  # slot buffers per thread: native code never re-enters

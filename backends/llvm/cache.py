@@ -1,0 +1,439 @@
+"""The disk cache of compiled regions (``jit(cache=True)``, ``capture(cache=True)``).
+
+    >>> k, why_not = key(typed_graph, "O1", options)   # None, reason: not cacheable
+    >>> hit = load(k)                                   # an Entry with an address, or None
+    >>> store(k, Entry(symbol(k), address, ir_text, alias_plan(graph, alias)), object_code)
+
+An entry is ``pyjit-c<FORMAT>-<key>.pjc`` in ``directory()``: a header (the
+entry's symbol, its IR text, how exit arrays alias live-ins) and the module's
+position-independent object code (Note [cache entry format]).  Where the system linker
+can, the object is also linked into ``pyjit-c<FORMAT>-<key>.so``: loading that
+with ``dlopen`` costs ~0.2 ms and needs no LLVM at all, where linking the object
+with MCJIT first loads LLVM's library (~40 ms).  Writes go to a temporary file
+and ``os.replace``, so readers and concurrent writers only ever see whole
+files; anything unreadable, truncated or with a wrong digest is a miss, and
+the key is compiled and stored again.  No cache failure reaches the user: an
+unwritable directory only means nothing is stored (logged under ``llvm``).
+
+Note [disk cache key]
+    The key hashes the *typed, optimized graph* as ``print_graph`` prints it,
+    plus the level, the code-generating options, the CPU, and the versions of
+    pyjit (version and a fingerprint of its source files), llvmlite, numpy and
+    Python.  The graph is what the backend compiles: inlined callees are in it
+    as their nodes, folded globals as ``const {value=3.5}`` (literals print
+    with ``repr``, which round-trips; numpy scalars at their precision) and the
+    live-in types in its header and values.  Objects the printer shows only by
+    name (functions, modules, ufuncs, dtypes) get a stable fingerprint here:
+    a function its module, qualified name and marshalled code; a module its
+    name; a library callable its module and name.  Anything else known only by
+    identity (a bound method, an instance, a user class) makes the graph not
+    cacheable, rather than risk a stale hit.
+
+    Hashing the region's bytecode instead would let a new process skip type
+    inference, but the bytecode does not say what inlining and folding read
+    (callees' code, globals' values), nor the live-in types: each would need
+    its own guard list, and a missed one is a stale hit.  The graph has all
+    of them by construction, and inference costs ~1 ms.
+
+Note [position-independent code]
+    The cached object must run in a process where every address differs.
+    The module's own functions and constants are reached PC-relative (the
+    object is emitted with ``reloc=pic``), libm and libc by symbol name,
+    resolved at load.  An address baked into the IR as a number
+    (``inttoptr i64 140…`` — a ctypes callback, a numpy inner loop) is only
+    valid in the process that lowered it: such a module is compiled as usual
+    but not stored (``position_dependent``); explain's note says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import marshal
+import os
+import re
+import sys
+import types as _pytypes
+
+import numpy as np
+
+from pyjit.ir.printer import print_graph
+from pyjit.ir.types import UNBOUND, Array, Const, Type
+from pyjit.log import log
+
+try:  # CPython's own BLAKE2: ~0.4 ms to import, where hashlib first loads OpenSSL (~7 ms)
+    from _blake2 import blake2b
+except ImportError:  # a build without the built-in hashes
+    from hashlib import blake2b
+
+FORMAT = 1
+_PREFIX = f"pyjit-c{FORMAT}-"
+_MAGIC = b"PYJIT-CACHE %d\n" % FORMAT
+_DIGEST = 20  # bytes of BLAKE2b
+_STABLE_MODULES = ("builtins", "math", "cmath", "operator", "numpy")
+_LITERALS = (type(None), bool, int, float, complex, str, bytes, slice, type(Ellipsis))
+_ADDRESS = re.compile(r"inttoptr \(?i64 -?[1-9]")
+
+
+def _digest(data: bytes) -> bytes:
+    return blake2b(data, digest_size=_DIGEST).digest()
+
+
+@dataclass
+class Entry:
+    """A compiled region, as the backend needs it to build ``run``: the native
+    entry's symbol and address, the IR (``run.ir``) and the alias plan."""
+
+    name: str
+    address: int
+    ir: str
+    alias_plan: list
+
+
+def directory() -> str:
+    """``$PYJIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/pyjit``, else ``~/.cache/pyjit``."""
+    explicit = os.environ.get("PYJIT_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pyjit")
+
+
+def clear() -> int:
+    """Delete every cache entry in ``directory()``; return how many files went."""
+    d, n = directory(), 0
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return 0
+    for f in names:
+        if f.startswith("pyjit-c"):
+            try:
+                os.unlink(os.path.join(d, f))
+                n += 1
+            except OSError:
+                pass
+    return n
+
+
+# ---- the key ------------------------------------------------------------------------
+
+def key(graph, level: str, options) -> tuple[str | None, str | None]:
+    """``(hex digest, None)`` for a cacheable graph, ``(None, why)`` otherwise."""
+    parts = [_MAGIC.decode(), _environment(), level,
+             f"fastmath={bool(getattr(options, 'fastmath', False))}",
+             f"parallel={bool(getattr(options, 'parallel', False))}",
+             print_graph(graph)]
+    seen: dict = {}
+    for value in _constants(graph):
+        if id(value) in seen:
+            continue
+        stable = _stable(value)
+        if stable is None:
+            return None, f"a constant known only by identity ({type(value).__name__})"
+        seen[id(value)] = stable
+    parts += sorted(set(seen.values()))
+    return _digest("\n".join(parts).encode()).hex(), None
+
+
+def symbol(k: str) -> str:
+    """The native entry's name: unique per key, so cached objects loaded into one
+    MCJIT engine never collide with each other or with uncached modules."""
+    return f"pyjit_cached_{k[:24]}"
+
+
+def position_dependent(ir_text: str) -> str | None:
+    """Why the module cannot run in another process, or None (Note
+    [position-independent code])."""
+    if _ADDRESS.search(ir_text):
+        return "the code embeds an address of this process"
+    return None
+
+
+def _constants(graph):
+    """Every object the graph holds as a constant: static live-ins, node
+    attributes, and the values of ``const<…>`` types."""
+    for li in graph.inputs:
+        if li.static is not None:
+            yield from _walk(li.static)
+    for blk in graph.blocks:
+        for p in blk.params:
+            yield from _walk(p.type)
+        for n in blk.nodes:
+            for v in n.attrs.values():
+                yield from _walk(v)
+            for o in n.outputs:
+                yield from _walk(o.type)
+
+
+def _walk(value):
+    if isinstance(value, Const):
+        yield from _walk(value.value)
+    elif isinstance(value, Type):
+        fields = getattr(value, "__dataclass_fields__", None) or type(value).__slots__
+        for f in fields:
+            yield from _walk(getattr(value, f))
+    elif type(value) in (tuple, list, frozenset):
+        for v in value:
+            yield from _walk(v)
+    elif type(value) not in _LITERALS and value is not UNBOUND and value is not None:
+        yield value
+
+
+def _stable(value) -> str | None:
+    """A text that names ``value`` across processes (Note [disk cache key]), or None."""
+    if isinstance(value, np.dtype):
+        return f"dtype:{value.str}:{value!r}"
+    if isinstance(value, np.generic):
+        return f"{value.dtype.str}:{value.tobytes().hex()}"
+    if isinstance(value, _pytypes.ModuleType):
+        return f"module:{value.__name__}"
+    if isinstance(value, _pytypes.FunctionType):
+        return (f"function:{value.__module__}.{value.__qualname__}:"
+                + _digest(marshal.dumps(value.__code__)).hex())
+    if isinstance(value, np.ndarray):
+        if value.size > 1 << 16:
+            return None
+        return f"ndarray:{value.dtype.str}:{value.shape}:{_digest(value.tobytes()).hex()}"
+    if isinstance(value, (_pytypes.BuiltinFunctionType, np.ufunc, type)):
+        owner = getattr(value, "__self__", None)
+        if owner is not None and not isinstance(owner, _pytypes.ModuleType) and not isinstance(value, type):
+            return None  # a method bound to an object
+        module = getattr(value, "__module__", None) or ""
+        if module.split(".")[0] not in _STABLE_MODULES:
+            return None
+        return f"{type(value).__name__}:{module}.{getattr(value, '__qualname__', value.__name__)}"
+    return None
+
+
+_ENV: list = []
+
+
+def _environment() -> str:
+    """Everything outside the graph that the object code depends on (computed once)."""
+    if not _ENV:
+        import llvmlite
+        import pyjit
+        _ENV.append(" ".join([
+            f"pyjit={pyjit.__version__}:{_source_fingerprint()}",
+            f"llvmlite={llvmlite.__version__}", f"numpy={np.__version__}",
+            f"python={sys.implementation.cache_tag}", f"platform={sys.platform}-{_machine()}",
+            f"cpu={_cpu()}"]))
+    return _ENV[0]
+
+
+def _source_fingerprint() -> str:
+    """Size and modification time of every source file of pyjit: an edit to the
+    compiler (a lowering, a pass) changes what a graph compiles to."""
+    import pyjit
+    import pyjit.backends
+    import pyjit.runtime
+    h = blake2b(digest_size=_DIGEST)
+    for pkg in (pyjit, pyjit.backends, pyjit.runtime):
+        for root in pkg.__path__:
+            for dirpath, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                for f in sorted(files):
+                    if f.endswith((".py", ".so", ".c", ".h", ".pyd")):
+                        try:
+                            st = os.stat(os.path.join(dirpath, f))
+                        except OSError:
+                            continue
+                        h.update(f"{os.path.relpath(dirpath, root)}/{f}:{st.st_size}:{st.st_mtime_ns}\n"
+                                 .encode())
+    return h.hexdigest()
+
+
+def _machine() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+    return platform.machine()
+
+
+_CPU_FIELDS = ("vendor_id", "cpu family", "model", "model name", "stepping", "flags",
+               "CPU implementer", "CPU architecture", "CPU variant", "CPU part", "Features")
+
+
+def _cpu() -> str:
+    """The CPU, as /proc/cpuinfo describes its first core (no LLVM needed), or as
+    LLVM names it (host CPU name and features) where there is no /proc."""
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            first = f.read(1 << 16).decode("ascii", "replace").split("\n\n")[0]
+    except OSError:
+        first = ""
+    fields = {}
+    for line in first.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() in _CPU_FIELDS:
+            fields[name.strip()] = value.strip()
+    if "flags" in fields or "Features" in fields:
+        return _digest(repr(sorted(fields.items())).encode()).hex()
+    from . import engine
+    return _digest(engine.host_cpu().encode()).hex()
+
+
+# ---- alias plans ----------------------------------------------------------------------
+
+def alias_plan(graph, alias: dict) -> list:
+    """Which live-in each exit array is (the Lowering's ``alias``), by position:
+    one list per exit, one item per value in ``Exit.all_values()`` order."""
+    return [[alias.get(v) if isinstance(v.type, Array) else None for v in e.all_values()]
+            for e in graph.exits]
+
+
+def alias_from_plan(graph, plan: list) -> dict:
+    alias = {}
+    for e, items in zip(graph.exits, plan):
+        for v, i in zip(e.all_values(), items):
+            if i is not None:
+                alias[v] = i
+    return alias
+
+
+# ---- files ------------------------------------------------------------------------------
+
+def _paths(k: str) -> tuple[str, str]:
+    stem = os.path.join(directory(), _PREFIX + k)
+    return stem + ".pjc", stem + ".so"
+
+
+_loaded: dict = {}  # key -> Entry: what this process already linked
+
+
+def load(k: str) -> Entry | None:
+    """The entry for key ``k``, linked into this process, or None (a miss)."""
+    if k in _loaded:
+        return _loaded[k]
+    entry_path, so_path = _paths(k)
+    try:
+        with open(entry_path, "rb") as f:
+            header, obj = _parse(f.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log("llvm", "disk cache: ignoring %s: %s", entry_path, exc)
+        return None
+    address = _load_shared(so_path, header["shared"], header["name"])
+    if address is None:
+        try:
+            from . import engine
+            address = engine.load_object(obj, header["name"])
+        except Exception as exc:  # noqa: BLE001  (a bad entry is a miss, never an error)
+            log("llvm", "disk cache: cannot load %s: %s", entry_path, exc)
+            return None
+        if not address:
+            return None
+    entry = _loaded[k] = Entry(header["name"], address, header["ir"], header["alias"])
+    log("llvm", "disk cache: hit %s", entry_path)
+    return entry
+
+
+# Note [cache entry format]
+#     MAGIC, then the BLAKE2b digest of everything after it, then the header's
+#     length (8 bytes, little-endian), the header (a ``marshal``ed dict of str,
+#     list, int and None: fast to read, and the key already pins the Python
+#     version), and the object code.  The digest is checked before anything is
+#     unmarshalled, so a truncated or corrupted file is a miss, not a crash.
+
+def _encode(header: dict, obj: bytes) -> bytes:
+    blob = marshal.dumps(header)
+    body = len(blob).to_bytes(8, "little") + blob + obj
+    return _MAGIC + _digest(body) + body
+
+
+def _parse(data: bytes) -> tuple[dict, bytes]:
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a cache entry of this format")
+    digest, body = data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
+    if _digest(body) != digest:
+        raise ValueError("contents do not match their digest (truncated or corrupted)")
+    n = int.from_bytes(body[:8], "little")
+    header = marshal.loads(body[8:8 + n])
+    if not isinstance(header, dict) or not {"name", "ir", "alias", "shared"} <= header.keys():
+        raise ValueError("incomplete header")
+    return header, body[8 + n:]
+
+
+_libraries: list = []  # loaded shared libraries stay loaded: their code is in use
+
+
+def _load_shared(path: str, digest: bytes | None, name: str) -> int | None:
+    if digest is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            if _digest(f.read()) != digest:
+                raise OSError("contents do not match their digest")
+        import ctypes
+        lib = ctypes.CDLL(path)
+        address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+    except FileNotFoundError:
+        return None
+    except (OSError, AttributeError) as exc:
+        log("llvm", "disk cache: %s not usable (%s); linking the object instead", path, exc)
+        return None
+    _libraries.append(lib)
+    return address
+
+
+def store(k: str, entry: Entry, obj: bytes) -> None:
+    """Write the entry (and, where a linker is available, its shared library)."""
+    _loaded[k] = entry
+    entry_path, so_path = _paths(k)
+    try:
+        os.makedirs(os.path.dirname(entry_path), exist_ok=True)
+        header = {"name": entry.name, "ir": entry.ir, "alias": entry.alias_plan,
+                  "shared": _link_shared(obj, so_path)}
+        _write_atomic(entry_path, _encode(header, obj))
+    except OSError as exc:
+        log("llvm", "disk cache: cannot store %s: %s", entry_path, exc)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    import tempfile
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _link_shared(obj: bytes, so_path: str) -> bytes | None:
+    """Link the object into a shared library at ``so_path``; return its digest,
+    or None where there is no usable linker (the object is then linked by MCJIT)."""
+    import shutil
+    import subprocess
+    import tempfile
+    ld = shutil.which("ld") if sys.platform.startswith("linux") else None
+    if ld is None:
+        return None
+    fd, obj_tmp = tempfile.mkstemp(dir=os.path.dirname(so_path), prefix=".tmp-", suffix=".o")
+    so_tmp = obj_tmp[:-2] + ".so"
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(obj)
+        done = subprocess.run([ld, "-shared", "-o", so_tmp, obj_tmp], capture_output=True,
+                              timeout=60)
+        if done.returncode != 0:
+            log("llvm", "disk cache: ld failed: %s", done.stderr.decode(errors="replace"))
+            return None
+        with open(so_tmp, "rb") as f:
+            digest = _digest(f.read())
+        os.replace(so_tmp, so_path)
+        return digest
+    except (OSError, subprocess.SubprocessError) as exc:
+        log("llvm", "disk cache: cannot link a shared library: %s", exc)
+        return None
+    finally:
+        _unlink(obj_tmp)
+        _unlink(so_tmp)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

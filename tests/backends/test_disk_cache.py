@@ -1,0 +1,209 @@
+"""The disk cache (``jit(cache=True)``): hits across processes with identical
+results, a miss after every edit the compiled code depends on, and no failure
+of the cache (corrupt entries, an unwritable directory, racing writers) ever
+reaching the program.  Each run is a fresh interpreter (``_run``)."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pyjit.backends.llvm import cache
+
+CHILD = r'''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import pyjit
+import kmod
+req = json.loads(sys.argv[2])
+args = eval(req["args"], {"np": np})
+expected = kmod.f(*args)
+jf = pyjit.jit(kmod.f, **req["options"])
+got = jf(*args)
+specs = [(s.backend, s.note) for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+report = str(pyjit.explain(jf, *args)) if req.get("explain") else ""
+print(json.dumps({"expected": repr(expected), "got": repr(got), "types": [type(expected).__name__, type(got).__name__],
+                  "specs": specs, "explain": report}))
+'''
+
+SUMSQ = """
+    import numpy as np
+    K = 3.5
+
+    def helper(x):
+        return x * K
+
+    def f(a):
+        s = 0.0
+        for i in range(a.shape[0]):
+            s += helper(a[i]) * a[i]
+        return s
+"""
+
+
+@pytest.fixture
+def env(tmp_path):
+    moddir = tmp_path / "mod"
+    moddir.mkdir()
+    (tmp_path / "child.py").write_text(CHILD)
+    e = dict(os.environ, PYJIT_CACHE_DIR=str(tmp_path / "cache"), PYTHONDONTWRITEBYTECODE="1",
+             PYJIT_CHECK="1", PYJIT_KEEP_SMALL="1")
+    e.pop("PYJIT_LOG", None)
+    return {"tmp": tmp_path, "moddir": moddir, "env": e, "sources": cache._source_fingerprint()}
+
+
+def _write(env, source: str) -> None:
+    (env["moddir"] / "kmod.py").write_text(textwrap.dedent(source))
+
+
+def _start(env, args="(np.arange(10.0),)", explain=False, **options):
+    req = json.dumps({"args": args, "options": dict(cache=True, **options), "explain": explain})
+    return subprocess.Popen([sys.executable, str(env["tmp"] / "child.py"), str(env["moddir"]), req],
+                            env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc) -> dict:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "PJ0010" not in err and "Traceback" not in err, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["got"] == result["expected"] and result["types"][0] == result["types"][1], result
+    compiled = [note for backend, note in result["specs"] if backend == "llvm"]
+    assert compiled, result  # the kernel ran native code
+    result["hit"] = all(note == "from disk cache" for note in compiled)
+    result["miss"] = not any(note == "from disk cache" for note in compiled)
+    return result
+
+
+def _run(env, **kw) -> dict:
+    return _finish(_start(env, **kw))
+
+
+def _hit(env, result) -> bool:
+    """Whether the run was served from the cache; skips the test if someone
+    edited pyjit's own sources meanwhile (a new compiler: every key changes)."""
+    if not result["hit"] and cache._source_fingerprint() != env["sources"]:
+        pytest.skip("pyjit's sources changed during the test")
+    return result["hit"]
+
+
+def _entries(env, suffix=".pjc"):
+    d = env["tmp"] / "cache"
+    return sorted(p for p in d.iterdir() if p.name.endswith(suffix)) if d.exists() else []
+
+
+def test_hit_in_a_new_process_gives_identical_results(env):
+    _write(env, SUMSQ)
+    first = _run(env)
+    assert first["miss"] and _entries(env)
+    second = _run(env)
+    assert _hit(env, second), second
+    assert second["got"] == first["got"]
+
+
+@pytest.mark.parametrize("edit", [
+    ("s += helper(a[i]) * a[i]", "s += helper(a[i]) + a[i]"),  # the function's body
+    ("return x * K", "return x * K - 1.0"),                      # an inlined helper's body
+    ("K = 3.5", "K = 4.5"),                                      # a folded global's value
+    ("K = 3.5", "K = 3.5000000000000004"),                       # ... by one ulp
+])
+def test_edit_is_a_miss(env, edit):
+    _write(env, SUMSQ)
+    _run(env)
+    assert _hit(env, _run(env))
+    _write(env, SUMSQ.replace(*edit))
+    assert _run(env)["miss"]
+    assert _hit(env, _run(env))
+
+
+@pytest.mark.parametrize("change", [
+    {"args": "(np.arange(20.0)[::2],)"},  # the argument types (a strided array)
+    {"args": "(np.arange(10),)"},
+    {"level": "O2"},                                  # the level
+    {"level": "O0"},
+    {"fastmath": True},                               # a code-generating option
+])
+def test_key_inputs_are_a_miss(env, change):
+    _write(env, SUMSQ)
+    _run(env)
+    assert _hit(env, _run(env))
+    assert _run(env, **change)["miss"]
+    assert _hit(env, _run(env, **change))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "bad shared library"])
+def test_damaged_entry_recompiles_silently(env, damage):
+    _write(env, SUMSQ)
+    _run(env)
+    for p in _entries(env, ".so" if damage == "bad shared library" else ".pjc"):
+        data = p.read_bytes()
+        p.write_bytes({"truncate": data[:len(data) // 2], "garbage": os.urandom(len(data)),
+                       "empty": b"", "bad shared library": b"\x7fELF" + os.urandom(64)}[damage])
+    again = _run(env)
+    if damage == "bad shared library":
+        assert _hit(env, again)  # the entry's object code is still good: MCJIT links it
+    else:
+        assert again["miss"]
+        assert _hit(env, _run(env))  # and the entry was written again
+
+
+def test_unwritable_directory_still_runs(env):
+    blocker = env["tmp"] / "a-file"
+    blocker.write_text("not a directory")
+    env["env"]["PYJIT_CACHE_DIR"] = str(blocker / "cache")
+    _write(env, SUMSQ)
+    assert _run(env)["miss"]
+    assert _run(env)["miss"]
+
+
+def test_explain_shows_the_disk_cache(env):
+    _write(env, SUMSQ)
+    _run(env)
+    result = _run(env, explain=True)
+    report = result["explain"]
+    assert _hit(env, result)
+    assert "llvm (from disk cache)" in report, report
+
+
+def test_position_dependent_code_is_not_stored(env):
+    # np.exp on arrays calls numpy's inner loop at an address of this process
+    _write(env, """
+        import numpy as np
+
+        def f(a):
+            return np.exp(a) * 2.0
+    """)
+    first = _run(env, args="(np.linspace(0.0, 1.0, 7),)")
+    assert any(note.startswith("not cached") for _, note in first["specs"]), first
+    assert _entries(env) == []
+    assert _run(env, args="(np.linspace(0.0, 1.0, 7),)")["miss"]
+
+
+def test_racing_writers(env):
+    _write(env, SUMSQ)
+    procs = [_start(env) for _ in range(4)]
+    for p in procs:
+        _finish(p)
+    assert len(_entries(env)) == 1
+    assert not [p for p in (env["tmp"] / "cache").iterdir() if p.name.startswith(".tmp-")]
+    assert _hit(env, _run(env))
+
+
+def test_clear(env, monkeypatch):
+    _write(env, SUMSQ)
+    _run(env)
+    monkeypatch.setenv("PYJIT_CACHE_DIR", env["env"]["PYJIT_CACHE_DIR"])
+    assert cache.clear() >= 1
+    assert _entries(env) == []
+    assert _run(env)["miss"]
+
+
+def test_directory_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("PYJIT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.directory() == os.path.join(str(tmp_path), "pyjit")
+    monkeypatch.setenv("PYJIT_CACHE_DIR", str(tmp_path / "x"))
+    assert cache.directory() == str(tmp_path / "x")
