@@ -11,6 +11,7 @@ See README.md for the user's view and ../DESIGN.md for the architecture.
 from .api import explain, jit  # noqa: F401
 from .errors import GraphBreakError  # noqa: F401
 from .capture import capture  # noqa: F401
+from .report.dryrun import dryrun, spec  # noqa: F401
 
 __version__ = "0.1.0"
-__all__ = ["jit", "explain", "GraphBreakError"]
+__all__ = ["jit", "explain", "dryrun", "spec", "GraphBreakError"]

@@ -222,7 +222,7 @@ def plan(graph, shapes=None) -> BufferPlan:
     if not isinstance(shapes, ShapeFacts):
         shapes = shapes_mod.propagate(graph, shapes)
     order = reverse_postorder(graph)
-    aliases, roots, inputs = _aliases(graph, order)
+    aliases, roots = _aliases(graph, order)
     positions, live_at = _liveness(graph, order)
     live = _ranges(roots, aliases, live_at, positions)
     escaping = _escaping(graph, aliases)
@@ -262,14 +262,14 @@ def plan(graph, shapes=None) -> BufferPlan:
 
 
 def _aliases(graph, order):
-    """``{value: frozenset(roots)}`` for every array-holding value, the roots the
-    region allocates, and the live-in (and constant) roots."""
+    """``{value: frozenset(roots)}`` for every array-holding value, and the roots
+    the region allocates (live-ins and array constants are roots it does not)."""
     aliases: dict = {}
-    roots, inputs = [], []
-    for li in graph.inputs:
-        if _holds_arrays(li.value.type):
-            aliases[li.value] = frozenset({li.value})
-            inputs.append(li.value)
+    roots: dict = {}     # insertion-ordered set
+    live_ins = {li.value for li in graph.inputs}
+    for v in live_ins:
+        if _holds_arrays(v.type):
+            aliases[v] = frozenset({v})
     incoming: dict = {}
     for b in order:
         for target, args in b.term.targets:
@@ -281,9 +281,7 @@ def _aliases(graph, order):
         changed = False
         for b in order:
             for p in b.params:
-                if p in aliases and p in {li.value for li in graph.inputs}:
-                    continue
-                if not _holds_arrays(p.type):
+                if p in live_ins or not _holds_arrays(p.type):
                     continue
                 s = frozenset().union(*(aliases.get(a, frozenset()) for a in incoming.get(p, ())))
                 if aliases.get(p) != s:
@@ -295,12 +293,12 @@ def _aliases(graph, order):
                 s = _node_aliases(n, aliases)
                 if s is None:
                     s = frozenset({n.out})
-                    if n.out not in roots:
-                        (inputs if n.op == "const" else roots).append(n.out)
+                    if n.op != "const":
+                        roots[n.out] = None
                 if aliases.get(n.out) != s:
                     aliases[n.out] = s
                     changed = True
-    return aliases, roots, inputs
+    return aliases, list(roots)
 
 
 def _node_aliases(n, aliases):

@@ -283,6 +283,14 @@ def _tuple_get_value(facts, n):
     return UNKNOWN
 
 
+def _getitem_value(facts, n):
+    """``t[i]`` of a static tuple (``a.shape[0]``)."""
+    t, i = facts.value(n.inputs[0]), facts.value(n.inputs[1])
+    if isinstance(t, tuple) and type(i) is int and -len(t) <= i < len(t):
+        return t[i]
+    return UNKNOWN
+
+
 def _build_tuple_value(facts, n):
     items = tuple(facts.value(v) for v in n.inputs)
     return UNKNOWN if any(i is UNKNOWN for i in items) else items
@@ -308,6 +316,7 @@ def _range_len_value(facts, n):
 _VALUE_RULES = {
     "const": _const_value, "attr.shape": _shape_value, "attr.size": _size_value,
     "attr.ndim": _ndim_value, "len": _len_value, "tuple_get": _tuple_get_value,
+    "getitem": _getitem_value,
     "build_tuple": _build_tuple_value, "build_slice": _build_slice_value,
     "range_len": _range_len_value, "check_bound": lambda f, n: f.value(n.inputs[0]),
     "add": _arith(operator.add), "sub": _arith(operator.sub), "mul": _arith(operator.mul),
@@ -473,8 +482,12 @@ def _getitem(facts, n):
             k += rest
         elif kind == "slice":
             d = shape[k]
-            out.append(len(range(*v.indices(d))) if isinstance(v, slice) and type(d) is int
-                       else None)
+            if v == slice(None) or v == slice(None, None, 1):
+                out.append(d)              # a[:] keeps even a symbolic dimension
+            elif isinstance(v, slice) and type(d) is int:
+                out.append(len(range(*v.indices(d))))
+            else:
+                out.append(None)
             k += 1
         else:
             k += 1  # an integer drops the dimension
