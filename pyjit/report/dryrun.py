@@ -45,11 +45,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import inspect
 import math
+import types
 
 import numpy as np
 
 from pyjit import config
-from pyjit.ir.types import Array, Const, scalar_dtype, typeof
+from pyjit.ir.types import Array, Const, members, scalar_dtype, typeof
 from pyjit.report.reasons import Unsupported
 
 # `import pyjit` stays light: the analysis modules load on the first dryrun().
@@ -250,6 +251,8 @@ def dryrun(fn, *args, **kwargs) -> DryRun:
 
     analysis = getattr(fn, "__pyjit__", None)
     base = analysis.fn if analysis is not None else fn
+    if not isinstance(base, types.FunctionType):
+        raise TypeError(f"dryrun() expects a Python function, not {type(base).__name__}")
     binding = inspect.signature(base).bind(*args, **kwargs)
     binding.apply_defaults()
     shown = [f"{k}={v!r}" if isinstance(v, Spec) else f"{k}: {typeof(v)}"
@@ -371,9 +374,11 @@ _SCANS = frozenset({"np.cumsum", "np.cumprod"})
 
 
 def _floating(n) -> bool:
-    vals = list(n.inputs) + list(n.outputs)
-    return any((scalar_dtype(v.type) is not None and scalar_dtype(v.type).kind in "fc")
-               for v in vals if v.type is not None)
+    """Whether an operand or the result has a float or complex type (a union
+    such as ``float|f64`` counts if a member does)."""
+    types = [m for v in list(n.inputs) + list(n.outputs) if v.type is not None
+             for m in members(v.type)]
+    return any(scalar_dtype(t) is not None and scalar_dtype(t).kind in "fc" for t in types)
 
 
 def _elements(facts, v):

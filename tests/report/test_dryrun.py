@@ -168,6 +168,30 @@ def test_keyword_arguments_defaults_and_jitted_functions():
     assert pyjit.dryrun(jitted, pyjit.spec(10), n=4).to_dict() == d.to_dict()
 
 
+WEIGHTS = np.ones(50)
+
+
+def uses_global(a):
+    return (a * WEIGHTS).sum()
+
+
+def make_closure():
+    k = np.ones(50)
+
+    def inner(a):
+        return (a + k).sum()
+    return inner
+
+
+def test_globals_and_closure_variables_are_read_not_run():
+    # a * WEIGHTS: 50 multiplies and 50 adds in the sum; one 400 B temporary
+    for fn in (uses_global, make_closure()):
+        d = pyjit.dryrun(fn, pyjit.spec(50))
+        assert (d.flops, d.peak_bytes_with_reuse) == (100, 400)
+    with pytest.raises(TypeError):
+        pyjit.dryrun(len, [1])
+
+
 def test_to_dict_is_json_ready_and_spec_validates():
     d = pyjit.dryrun(with_breaks, pyjit.spec((10,), "f4"))
     back = json.loads(json.dumps(d.to_dict()))
