@@ -288,16 +288,17 @@ def _aliases(graph, order):
                     aliases[p] = s
                     changed = True
             for n in b.nodes:
-                if not n.outputs or not _holds_arrays(n.out.type):
-                    continue
-                s = _node_aliases(n, aliases)
-                if s is None:
-                    s = frozenset({n.out})
-                    if n.op != "const":
-                        roots[n.out] = None
-                if aliases.get(n.out) != s:
-                    aliases[n.out] = s
-                    changed = True
+                for out in n.outputs:
+                    if not _holds_arrays(out.type):
+                        continue
+                    s = _node_aliases(n, aliases) if len(n.outputs) == 1 else None
+                    if s is None:
+                        s = frozenset({out})
+                        if n.op != "const":
+                            roots[out] = None
+                    if aliases.get(out) != s:
+                        aliases[out] = s
+                        changed = True
     return aliases, list(roots)
 
 
