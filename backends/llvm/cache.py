@@ -229,17 +229,21 @@ def _source_fingerprint() -> str:
     h = blake2b(digest_size=_DIGEST)
     for pkg in (pyjit, pyjit.backends, pyjit.runtime):
         for root in pkg.__path__:
-            for dirpath, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for f in sorted(files):
-                    if f.endswith((".py", ".so", ".c", ".h", ".pyd")):
-                        try:
-                            st = os.stat(os.path.join(dirpath, f))
-                        except OSError:
-                            continue
-                        h.update(f"{os.path.relpath(dirpath, root)}/{f}:{st.st_size}:{st.st_mtime_ns}\n"
-                                 .encode())
+            _fingerprint_tree(root, h)
     return h.hexdigest()
+
+
+def _fingerprint_tree(path: str, h) -> None:
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.name.endswith((".py", ".so", ".c", ".h", ".pyd")) and e.is_file():
+            st = e.stat()
+            h.update(f"{e.path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        elif e.is_dir() and e.name != "__pycache__" and not e.name.startswith("."):
+            _fingerprint_tree(e.path, h)
 
 
 def _machine() -> str:
