@@ -46,7 +46,6 @@ Note [position-independent code]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import marshal
 import os
 import re
@@ -70,22 +69,21 @@ _MAGIC = b"PYJIT-CACHE %d\n" % FORMAT
 _DIGEST = 20  # bytes of BLAKE2b
 _STABLE_MODULES = ("builtins", "math", "cmath", "operator", "numpy")
 _LITERALS = (type(None), bool, int, float, complex, str, bytes, slice, type(Ellipsis))
-_ADDRESS = re.compile(r"inttoptr \(?i64 -?[1-9]")
+_ADDRESS = r"inttoptr \(?i64 -?[1-9]"
 
 
 def _digest(data: bytes) -> bytes:
     return blake2b(data, digest_size=_DIGEST).digest()
 
 
-@dataclass
 class Entry:
     """A compiled region, as the backend needs it to build ``run``: the native
     entry's symbol and address, the IR (``run.ir``) and the alias plan."""
 
-    name: str
-    address: int
-    ir: str
-    alias_plan: list
+    __slots__ = ("name", "address", "ir", "alias_plan")
+
+    def __init__(self, name: str, address: int, ir: str, alias_plan: list):
+        self.name, self.address, self.ir, self.alias_plan = name, address, ir, alias_plan
 
 
 def directory() -> str:
@@ -143,7 +141,7 @@ def symbol(k: str) -> str:
 def position_dependent(ir_text: str) -> str | None:
     """Why the module cannot run in another process, or None (Note
     [position-independent code])."""
-    if _ADDRESS.search(ir_text):
+    if re.search(_ADDRESS, ir_text):
         return "the code embeds an address of this process"
     return None
 
