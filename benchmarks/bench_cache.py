@@ -8,7 +8,8 @@ runs: ``import pyjit``; ``jit()`` (the analysis); the first call (type
 inference, passes, backend); and their sum, analysis + first call, which is the
 number issue 4 bounds (≤ 10 ms warm).  Modes:
 
-- ``cold``: an empty cache directory (compiles, links and stores);
+- ``uncached``: ``cache=False``, for comparison;
+- ``cold``: an empty cache directory (compiles; links and stores on a thread);
 - ``warm``: the entries of a previous run (loaded as a shared library);
 - ``warm-object``: the shared libraries deleted (the object is linked by
   MCJIT, which first loads LLVM — the path where there is no linker).
@@ -44,7 +45,7 @@ def sumsq(a):
 
 a = np.arange(10.0)
 t3 = time.perf_counter()
-f = pyjit.jit(sumsq, cache=True)
+f = pyjit.jit(sumsq, cache=__import__("os").environ["BENCH_CACHE"] == "1")
 t4 = time.perf_counter()
 r = f(a)
 t5 = time.perf_counter()
@@ -74,9 +75,11 @@ def main() -> None:
         env = dict(os.environ, PYJIT_CACHE_DIR=cache, PYTHONPYCACHEPREFIX=os.path.join(tmp, "pyc"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.pop("PYJIT_KEEP_SMALL", None)
+        env["BENCH_CACHE"] = "1"
         _child(script, env)  # writes the .pyc files and warms the OS file cache
-        results: dict = {"cold": [], "warm": [], "warm-object": []}
+        results: dict = {"uncached": [], "cold": [], "warm": [], "warm-object": []}
         for _ in range(runs):  # interleaved, so that a busy moment hits every mode alike
+            results["uncached"].append(_child(script, dict(env, BENCH_CACHE="0")))
             for f in glob.glob(os.path.join(cache, "*")):
                 os.unlink(f)
             results["cold"].append(_child(script, env))

@@ -378,16 +378,35 @@ def _load_shared(path: str, digest: bytes | None, name: str) -> int | None:
     return address
 
 
+_writers: list = []  # threads still storing entries
+
+
 def store(k: str, entry: Entry, obj: bytes) -> None:
-    """Write the entry (and, where a linker is available, its shared library)."""
+    """Write the entry (and, where a linker is available, its shared library) on
+    a background thread: linking waits ~5-10 ms for ``ld``, which the first call
+    need not.  The thread is not a daemon, so the interpreter finishes it at exit."""
+    import threading
     _loaded[k] = entry
+    _writers[:] = [w for w in _writers if w.is_alive()]
+    t = threading.Thread(target=_write_entry, args=(k, entry, obj), name="pyjit-cache-store")
+    _writers.append(t)
+    t.start()
+
+
+def flush() -> None:
+    """Wait until every entry this process compiled is on disk."""
+    while _writers:
+        _writers.pop().join()
+
+
+def _write_entry(k: str, entry: Entry, obj: bytes) -> None:
     entry_path, so_path = _paths(k)
     try:
         os.makedirs(os.path.dirname(entry_path), exist_ok=True)
         header = {"name": entry.name, "ir": entry.ir, "alias": entry.alias_plan,
                   "shared": _link_shared(obj, so_path)}
         _write_atomic(entry_path, _encode(header, obj))
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001  (a cache that cannot write only stores nothing)
         log("llvm", "disk cache: cannot store %s: %s", entry_path, exc)
 
 

@@ -207,3 +207,34 @@ def test_directory_follows_the_environment(monkeypatch, tmp_path):
     assert cache.directory() == os.path.join(str(tmp_path), "pyjit")
     monkeypatch.setenv("PYJIT_CACHE_DIR", str(tmp_path / "x"))
     assert cache.directory() == str(tmp_path / "x")
+
+
+CAPTURED = r'''
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import pyjit
+import kmod
+a = np.arange(10.0)
+with pyjit.capture(cache=True):
+    got = kmod.f(a)
+assert repr(got) == repr(kmod.f(a)), (got, kmod.f(a))
+'''
+
+
+def test_capture_uses_the_cache(env):
+    _write(env, SUMSQ)
+    (env["tmp"] / "captured.py").write_text(CAPTURED)
+    e = dict(env["env"], PYJIT_LOG="llvm")
+
+    def run():
+        done = subprocess.run([sys.executable, str(env["tmp"] / "captured.py"), str(env["moddir"])],
+                              env=e, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return "disk cache: hit" in done.stderr
+
+    assert not run() and _entries(env)
+    hit = run()
+    if not hit and cache._source_fingerprint() != env["sources"]:
+        pytest.skip("pyjit's sources changed during the test")
+    assert hit
