@@ -1,8 +1,7 @@
 """Fused elementwise array kernels.
 
-An elementwise op whose result is an array, used once by another elementwise op
-of the same block with no mutation in between, is not materialised: it is
-*fused* into its consumer.  Each remaining root becomes one loop nest over the
+The fusion pass (pyjit/passes/fusion.py) decides which elementwise array ops
+are not materialised but *fused* into their consumer.  Each remaining root becomes one loop nest over the
 broadcast shape that loads every leaf array's element, computes the whole
 expression tree with the scalar lowerings (the element types are numpy
 scalars, so numpy's per-element semantics hold), and stores one result.
@@ -71,24 +70,12 @@ def is_kernel_node(node) -> bool:
 
 
 def deferred_nodes(block, uses: dict) -> set:
-    """Nodes fused into their single consumer (see the module docstring)."""
-    position = {n: i for i, n in enumerate(block.nodes)}
-    producer = {n.outputs[0]: n for n in block.nodes}
-    out = set()
-    for i, n in enumerate(block.nodes):
-        if not is_kernel_node(n):
-            continue
-        for v in n.inputs:
-            p = producer.get(v)
-            if p is None or not is_kernel_node(p) or uses.get(v, 0) != 1:
-                continue
-            if OPS[p.op].mutates:
-                continue
-            between = block.nodes[position[p] + 1:i]
-            if any(OPS[m.op].mutates or m.op == "setitem" for m in between):
-                continue
-            out.add(p)
-    return out
+    """Nodes computed inside their consumer's loop, as pyjit/passes/fusion.py decided
+    (``graph.fused``; empty at O0, so each op is its own kernel).  Both ends must
+    be nodes this backend lowers as kernels."""
+    fused = getattr(block.graph, "fused", None) or {}
+    return {n for n in block.nodes
+            if n in fused and is_kernel_node(n) and is_kernel_node(fused[n])}
 
 
 class _Tree:
