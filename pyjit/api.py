@@ -90,23 +90,28 @@ def explain(fn, *args, **kwargs):
     """Run ``fn(*args, **kwargs)`` once under the JIT and report what happened.
 
     ``fn`` may be plain (it is jitted with default options) or jitted (its
-    options apply).  Returns a ``Report``; ``print(report)`` shows regions,
-    breaks, specializations and coverage.
+    options apply).  Returns a ``Report``: ``print(report)`` shows regions,
+    breaks, specializations, recompiles, bailouts and coverage;
+    ``report.to_dict()`` is JSON-ready; ``report.to_html(path)`` writes a page.
+    Compiled regions are timed; eager code is sampled per line on the main thread
+    (report/sampler.py, Note [eager time by sampling]).
     """
-    from .report.explain import Report
+    from .report.explain import Report, Timing
+    from .report.sampler import Sampler
     from .runtime.dispatcher import RegionDispatcher
 
     jitted = fn if getattr(fn, "__pyjit__", None) is not None else jit(fn)
     if getattr(jitted, "__pyjit__", None) is None:  # JIT off, or no table for this CPython
         t0 = time.perf_counter()
         result = jitted(*args, **kwargs)
-        why = "pyjit is disabled" if config.disabled() else \
+        why = "pyjit is disabled (PYJIT_DISABLE)" if config.disabled() else \
             f"no bytecode table for CPython {table.VERSION_TEXT}"
         return Report.unsupported(fn, why, time.perf_counter() - t0, result)
     analysis = jitted.__pyjit__
     before = _snapshot(analysis)
+    sampler = Sampler()
     RegionDispatcher.timing = True
-    t0 = time.perf_counter()
+    sampler.start()
     try:
         result = jitted(*args, **kwargs)
         error = None
@@ -115,10 +120,11 @@ def explain(fn, *args, **kwargs):
     except Exception as exc:  # the report still describes the run that raised
         result, error = None, exc
     finally:
+        sampler.stop()
         RegionDispatcher.timing = False
-    total = time.perf_counter() - t0
-    return Report.from_analysis(analysis, total, before, result=result, error=error)
+    return Report.from_analysis(analysis, Timing.from_sampler(sampler), before, result=result, error=error)
 
 
 def _snapshot(analysis) -> dict:
-    return {r.number: sum(s.seconds for s in r.dispatcher.cache.values()) for r in analysis.regions}
+    return {r.number: sum(s.seconds for s in r.dispatcher.cache.values())
+            for r in list(analysis.regions) + list(analysis.dropped)}

@@ -7,52 +7,90 @@
     (['simulate', 'step'], 3)
     >>> print(report)
 
-The combined report is a ``Report`` (regions and graph breaks of every function,
-coverage weighted by bytecode size) whose ``functions`` hold the per-function
-reports, each exactly what ``explain`` would show for that function.
+The combined report is a ``Report`` (regions, graph breaks, recompiles and
+bailouts of every function) whose ``functions`` hold the per-function reports,
+each what ``explain`` would show for that function.  Coverage is of the whole
+run: bytecode weighted by size; run time split into compiled regions (timed),
+eager code (sampled when ``python -m pyjit explain`` or ``run_with_timing``
+sampled it; otherwise the rest of the block's time) and pyjit's compiling.  A
+function's own ``runtime`` share is of its own time: its regions' compiled time
+against the eager time sampled on its lines.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .explain import Report, _break
+from .explain import Report, Timing, _coverage_text, _line_list, _strip_timings
 
 
 @dataclass
 class CaptureReport(Report):
     functions: list = field(default_factory=list)
 
-    def __str__(self) -> str:
-        lines = [f"pyjit capture report: {len(self.functions)} functions, "
-                 f"{len(self.regions)} regions ({self.graph_count} compiled), "
-                 f"{len(self.graph_breaks)} graph breaks",
-                 f"  coverage: {self.coverage['bytecode']:.0%} of bytecode in regions, "
-                 f"{self.coverage['runtime']:.0%} of run time in compiled code"]
+    def format(self, timings: bool = True) -> str:
+        files = sorted({f.filename for f in self.functions})
+        out = [f"pyjit capture report: {len(self.functions)} functions in {len(files)} files, "
+               f"{len(self.regions)} regions ({self.graph_count} compiled), "
+               f"{len(self.graph_breaks)} graph breaks",
+               "  coverage: " + _coverage_text(self.coverage, timings)]
+        if timings and self.coverage.get("sampled"):
+            out.append(f"  eager time outside the functions pyjit handled (module bodies, "
+                       f"generators, ...): {self.coverage['seconds_eager_elsewhere'] * 1e3:.1f} ms")
         for f in self.functions:
-            lines.append("")
-            lines.extend("  " + line for line in str(f).splitlines())
-        return "\n".join(lines)
+            out.append("")
+            out.extend("  " + line for line in f.format(timings).splitlines())
+        return "\n".join(out)
+
+    def to_dict(self, timings: bool = True) -> dict:
+        d = {
+            "function": self.function,
+            "coverage": dict(self.coverage),
+            "functions": [f.to_dict(timings) for f in self.functions],
+            "lines": _line_list(self.line_seconds),
+        }
+        return _strip_timings(d) if not timings else d
+
+    def function_reports(self) -> list:
+        return list(self.functions)
 
 
-def capture_report(analyses: list, total_seconds: float, befores: list) -> CaptureReport:
-    """Combine the reports of ``analyses`` (each with its region seconds before the capture)."""
-    functions = [Report.from_analysis(a, total_seconds, b) for a, b in zip(analyses, befores)]
-    for a, f in zip(analyses, functions):   # regions capture dropped keep their type breaks
-        for r in getattr(a, "dropped", ()):
-            f.graph_breaks.extend(_break(s.reason, "type") for s in r.dispatcher.cache.values()
-                                  if s.reason is not None)
+def capture_report(analyses: list, total_seconds: float, befores: list, timing: Timing | None = None
+                   ) -> CaptureReport:
+    """Combine the reports of ``analyses`` (each with its region seconds before the capture).
+
+    ``timing`` is what the run measured; without one, eager time is the block's
+    time not spent in compiled regions and nothing is known per line."""
+    sampled = timing is not None and timing.sampled
+    timing = timing or Timing(total=total_seconds)
+    if not sampled:
+        timing.total = total_seconds
+    functions = [Report.from_analysis(a, timing, b, own_total=False) for a, b in zip(analyses, befores)]
+    functions.sort(key=lambda f: (f.filename, f.span[:1]))
     instrs = sum(a.ninstrs for a in analyses)
-    compiled = sum(a.compiled_instrs for a in analyses)
+    compiled_instrs = sum(a.compiled_instrs for a in analyses)
     seconds_compiled = sum(f.coverage["seconds_compiled"] for f in functions)
+    total = timing.total
+    eager = timing.eager if sampled else max(0.0, total - seconds_compiled)
     coverage = {
-        "bytecode": compiled / instrs if instrs else 0.0,
-        "runtime": seconds_compiled / total_seconds if total_seconds > 0 else 0.0,
-        "seconds_total": total_seconds,
+        "bytecode": compiled_instrs / instrs if instrs else 0.0,
+        "runtime": seconds_compiled / total if total > 0 else 0.0,
+        "seconds_total": total,
         "seconds_compiled": seconds_compiled,
+        "seconds_eager": eager,
+        "seconds_compiling": timing.compiling,
+        "seconds_compiled_sampled": timing.compiled_sampled,
+        "seconds_eager_elsewhere": max(0.0, eager - sum(f.coverage["seconds_eager"] for f in functions)),
+        "sampled": sampled,
+        "samples": timing.samples,
     }
     regions = [r for f in functions for r in f.regions]
     breaks = [b for f in functions for b in f.graph_breaks]
-    return CaptureReport("capture", regions, breaks, coverage, functions=functions)
+    report = CaptureReport("capture", regions, breaks, coverage, functions=functions,
+                           line_seconds=dict(timing.lines))
+    report.recompiles = [x for f in functions for x in f.recompiles]
+    report.bailouts = [x for f in functions for x in f.bailouts]
+    report.guard_failures = [x for f in functions for x in f.guard_failures]
+    return report
 
 
 __all__ = ["CaptureReport", "capture_report"]

@@ -1,0 +1,197 @@
+"""Where eager run time goes: a sampling profiler for ``explain`` and the CLI.
+
+    >>> s = Sampler()
+    >>> s.start(); run(); s.stop()
+    >>> s.eager_seconds, s.compiled_seconds, s.lines[("main.py", 12)]
+
+Compiled regions are timed exactly by their dispatchers (``RegionDispatcher.timing``);
+this module measures everything else.
+
+Note [eager time by sampling]
+    A ``signal.setitimer(ITIMER_PROF)`` timer sends SIGPROF every ``interval`` seconds
+    of process CPU time; the handler runs on the main thread at the next bytecode
+    boundary and looks at the Python stack there.  Each sample is weighted by the
+    *wall* time since the previous sample (``perf_counter``), so a sample that was
+    delivered late (the timer fired inside native code, a long numpy call or a
+    blocking call) still accounts for all the time it stood for, and the weights of
+    all samples add up to the run's wall time.  A sample is classified by the stack:
+
+    * a frame of pyjit's analysis or specialization (``analyze``, ``_specialize``,
+      capture's ``_on_frame``) is on the stack: ``compiling`` (pyjit's own cost);
+    * the region dispatcher is calling a specialization's entry (the frame inside
+      ``_dispatch`` is ``spec.entry``'s): ``compiled`` (time inside a region, charged
+      to that region; exactly what the dispatcher's timer measures).  Native code has
+      no bytecode boundary, so a timer that fires while it runs is handled when it
+      returns, still inside the entry: the weight lands in the right class.  The
+      dispatcher's own work (guards, key, boxing outside the entry) is eager time of
+      the line that called the region;
+    * otherwise ``eager``, charged to the line of the innermost *user* frame (the
+      first frame, from the top of the stack, whose file capture would not skip:
+      not the standard library, site-packages or pyjit), and to that frame's
+      function; a stack without a user frame is ``other``.
+
+    The dispatcher's timers and the sampled ``compiled`` share measure the same
+    thing in two ways: ``Report`` shows the timers (exact) and the tests check that
+    timer-compiled + sampled eager + compiling adds up to the wall time.  SIGPROF
+    counts CPU time, so a process that sleeps is sampled right after it wakes,
+    and the sleep is charged to the line it wakes on (the sleeping line, unless the
+    lines after it run for less than an interval).  Only the main thread is sampled
+    (signal handlers run there); with another SIGPROF handler installed (a profiler)
+    or off the main thread, ``start`` returns False and there are no samples.
+"""
+from __future__ import annotations
+
+import dis
+import signal
+import sys
+import threading
+import time
+
+INTERVAL = 0.001
+_RESUME_OP = dis.opmap["RESUME"]
+
+
+def _codes(*fns) -> frozenset:
+    return frozenset(f.__code__ for f in fns)
+
+
+class Sampler:
+    """Samples the main thread's stack; see Note [eager time by sampling]."""
+
+    def __init__(self, interval: float = INTERVAL):
+        self.interval = interval
+        self.lines: dict = {}      # (filename, line) -> eager seconds
+        self.functions: dict = {}  # (filename, firstlineno, name) -> eager seconds of its own lines
+        self.regions: dict = {}    # id(dispatcher) -> sampled seconds inside it
+        self.eager_seconds = 0.0
+        self.compiled_seconds = 0.0
+        self.compiling_seconds = 0.0
+        self.other_seconds = 0.0
+        self.samples = 0
+        self.active = False
+        self._previous = None
+        self._last = 0.0
+        self._t0 = self._t1 = 0.0
+
+    @property
+    def wall_seconds(self) -> float:
+        return self._t1 - self._t0
+
+    def start(self) -> bool:
+        """Start sampling; False when this thread or process cannot be sampled."""
+        from pyjit.capture import _skipped, capture
+        from pyjit.frontend.analyze import analyze
+        from pyjit.runtime.dispatcher import RegionDispatcher
+        self._skipped = _skipped
+        self._dispatch = _codes(RegionDispatcher._dispatch_python, RegionDispatcher._dispatch)
+        self._dispatch_code = RegionDispatcher._dispatch.__code__
+        self._compiling = _codes(RegionDispatcher._specialize, analyze,
+                                 capture._on_frame)
+        self._t0 = self._last = time.perf_counter()
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            return False
+        previous = signal.getsignal(signal.SIGPROF)
+        if previous not in (signal.SIG_DFL, signal.SIG_IGN, None):
+            return False   # someone else profiles this process
+        self._previous = previous
+        signal.signal(signal.SIGPROF, self._on_signal)
+        signal.siginterrupt(signal.SIGPROF, False)   # restart interrupted system calls
+        signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
+        self.active = True
+        return True
+
+    def stop(self) -> None:
+        """Stop sampling; the time since the last sample counts as ``other``."""
+        self._t1 = time.perf_counter()
+        if self.active:
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            signal.signal(signal.SIGPROF, self._previous or signal.SIG_DFL)
+            self.active = False
+        self.other_seconds += self._t1 - self._last
+        self._last = self._t1
+
+    def _on_signal(self, signum, frame) -> None:
+        now = time.perf_counter()
+        weight, self._last = now - self._last, now
+        self.samples += 1
+        user = inner = None
+        f = frame
+        while f is not None:
+            code = f.f_code
+            if code in self._compiling:
+                self.compiling_seconds += weight
+                return
+            if code is self._dispatch_code and inner is not None:
+                locals_ = f.f_locals
+                spec = locals_.get("spec")
+                entry = getattr(getattr(spec, "entry", None), "__code__", None)
+                if entry is not None and inner.f_code is entry:
+                    self.compiled_seconds += weight
+                    d = id(locals_.get("self"))
+                    self.regions[d] = self.regions.get(d, 0.0) + weight
+                    return
+            elif user is None and code not in self._dispatch and not self._skipped(code.co_filename):
+                user = f
+            inner = f
+            f = f.f_back
+        if user is None:
+            self.other_seconds += weight
+            return
+        if user.f_lasti <= _resume_offset(user.f_code) and user.f_back is not None \
+                and not self._skipped(user.f_back.f_code.co_filename):
+            user = user.f_back   # Note [samples at function entry]
+        code = user.f_code
+        key = (code.co_filename, _line(user))
+        self.lines[key] = self.lines.get(key, 0.0) + weight
+        fkey = (code.co_filename, code.co_firstlineno, code.co_name)
+        self.functions[fkey] = self.functions.get(fkey, 0.0) + weight
+        self.eager_seconds += weight
+
+
+# Note [samples at function entry]
+#     CPython runs a pending signal handler only where it checks its "eval breaker":
+#     at a function's RESUME, at backward jumps and at some calls.  A sample taken at
+#     a callee's RESUME stands for time spent before the call, in the caller (its
+#     arguments, its own statements): it is charged to the caller's line.  Rewritten
+#     code has instructions without a line (a region's dispatch sequence); their
+#     samples go to the nearest line before them.
+
+_RESUME: dict = {}
+_LINES: dict = {}
+
+
+def _resume_offset(code) -> int:
+    off = _RESUME.get(code)
+    if off is None:
+        off = 0
+        for i, ins in enumerate(code.co_code[::2]):
+            if ins == _RESUME_OP:
+                off = 2 * i
+                break
+        _RESUME[code] = off
+    return off
+
+
+def _line(frame) -> int | None:
+    line = frame.f_lineno
+    if line is not None:
+        return line
+    code = frame.f_code
+    table = _LINES.get(code)
+    if table is None:
+        table = _LINES[code] = [(start, ln) for start, _, ln in code.co_lines() if ln is not None]
+    best = None
+    for start, ln in table:
+        if start > frame.f_lasti:
+            break
+        best = ln
+    return best
+
+
+def function_key(code) -> tuple:
+    """The key ``Sampler.functions`` uses for a code object (the rewritten code keeps
+    the original's file, first line and name)."""
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+__all__ = ["Sampler", "function_key", "INTERVAL"]
