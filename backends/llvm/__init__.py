@@ -27,6 +27,7 @@ from .reprs import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 _NO_ARRAYS = ()
+_cached_lock = threading.Lock()  # one thread at a time per process: a key's symbol is defined once
 
 
 def _lowering():
@@ -107,6 +108,11 @@ def _compile(graph, level: str, fallback):
 def _compile_cached(graph, level: str, options, fallback):
     """``cache=True``: object code from the disk cache when an entry for the
     graph's key exists, else compiled and stored (cache.py, Note [disk cache key])."""
+    with _cached_lock:
+        return _compile_cached_locked(graph, level, options, fallback)
+
+
+def _compile_cached_locked(graph, level: str, options, fallback):
     key, why_not = cache.key(graph, level, options)
     if key is not None:
         hit = cache.load(key)
@@ -122,6 +128,9 @@ def _compile_cached(graph, level: str, options, fallback):
         why_not = cache.position_dependent(text)
     if why_not is not None:
         log("llvm", "%s: not stored in the disk cache: %s", graph.name, why_not)
+        if key is not None:  # the key's symbol names cached code only: this module is not
+            fresh = f"pyjit_region_{next(_names)}"
+            name, text = fresh, text.replace(name, fresh)
         run = _runner(graph, engine.compile_ir(text, name, level), text, alias, fallback,
                       begin_call)
         run.note = f"not cached: {why_not}"

@@ -8,8 +8,10 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
+import pyjit
 from pyjit.backends.llvm import cache
 
 CHILD = r'''
@@ -238,3 +240,27 @@ def test_capture_uses_the_cache(env):
     if not hit and cache._source_fingerprint() != env["sources"]:
         pytest.skip("pyjit's sources changed during the test")
     assert hit
+
+
+def _exp2(a):
+    return np.exp(a) * 2.0
+
+
+def _sumsq(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * a[i]
+    return s
+
+
+def test_same_key_twice_in_one_process(monkeypatch, tmp_path):
+    # one symbol per key: the second compile of a key (cached or not) must not
+    # define it again in the process's engine
+    monkeypatch.setenv("PYJIT_CACHE_DIR", str(tmp_path))
+    a = np.linspace(0.0, 1.0, 5)
+    for _ in range(3):
+        for fn in (_exp2, _sumsq):
+            got = pyjit.jit(fn, cache=True)(a)
+            assert repr(got) == repr(fn(a))
+    cache.flush()
+    assert len(list(tmp_path.glob("*.pjc"))) == 1  # _exp2 embeds numpy's loop address
