@@ -6,6 +6,10 @@ JIT-compiles it at the options' level (engine.py) and returns
 the native entry and boxes the exit's values to the exact Python types
 (reprs.py).  A graph using something this backend cannot lower yet runs on the
 numpy backend instead (``run.backend`` says which; ``explain`` shows it).
+
+With ``options.cache`` the object code comes from, or goes to, the disk cache
+(cache.py); a hit needs neither the lowering nor, when the entry has a shared
+library, LLVM itself — both are imported on the first real compile.
 """
 from __future__ import annotations
 
