@@ -264,3 +264,11 @@ def test_same_key_twice_in_one_process(monkeypatch, tmp_path):
             assert repr(got) == repr(fn(a))
     cache.flush()
     assert len(list(tmp_path.glob("*.pjc"))) == 1  # _exp2 embeds numpy's loop address
+
+
+def test_without_a_linker_the_object_is_linked_by_mcjit(env):
+    env["env"]["PATH"] = str(env["tmp"])  # no ld on it
+    _write(env, SUMSQ)
+    assert _run(env)["miss"]
+    assert _entries(env) and not _entries(env, ".so")
+    assert _hit(env, _run(env))
