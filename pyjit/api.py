@@ -106,7 +106,7 @@ def explain(fn, *args, **kwargs):
         result = jitted(*args, **kwargs)
         why = "pyjit is disabled (PYJIT_DISABLE)" if config.disabled() else \
             f"no bytecode table for CPython {table.VERSION_TEXT}"
-        return Report.unsupported(fn, why, time.perf_counter() - t0, result)
+        return Report.without_jit(fn, why, time.perf_counter() - t0, result)
     analysis = jitted.__pyjit__
     before = _snapshot(analysis)
     sampler = Sampler()

@@ -195,7 +195,7 @@ class Report:
                    code_lines, recompiles, bailouts, guards, lines)
 
     @classmethod
-    def unsupported(cls, fn, why: str, total_seconds: float, result):
+    def without_jit(cls, fn, why: str, total_seconds: float, result):
         """The report of a function that ran without the JIT at all (PJ0019)."""
         coverage = {"bytecode": 0.0, "runtime": 0.0, "seconds_total": total_seconds,
                     "seconds_compiled": 0.0, "seconds_eager": total_seconds,

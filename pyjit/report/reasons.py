@@ -111,7 +111,7 @@ _reason("PJ0018", "Bailout to CPython",
         "statement to CPython, which re-ran it with the same locals.",
         "Frequent bailouts from one statement cost a region call each: check the indices "
         "and values reaching that statement.")
-_reason("PJ0019", "pyjit not active",
+_reason("PJ0019", "JIT not active",
         "The code ran unchanged: pyjit is turned off (PYJIT_DISABLE=1), this CPython has no "
         "bytecode table, or capture() found no native runtime.",
         "Use CPython 3.11-3.13 with pyjit's native runtime built (pip install -e .); "
