@@ -3,6 +3,9 @@
     check(fn, 1.0, np.arange(3))                 # every backend, default options
     check(fn, x, backends=("numpy",), regions=1)  # and assert the region count
 
+Every backend runs at each of its ``LEVELS`` (numpy at O0: the reference; LLVM at
+O0, O1 and O2); ``options={"level": "O2"}`` picks one.
+
 Each run gets deep copies of the arguments.  Compared: the result (value and
 exact type, arrays by dtype, shape and contents with NaN equal to NaN and the
 sign of zero kept), the arguments afterwards (in-place mutation), the exception
@@ -22,6 +25,10 @@ import numpy as np
 import pyjit
 
 BACKENDS = ("numpy", "llvm")
+# The levels each backend runs at.  The numpy backend at O0 interprets the graph
+# exactly as type inference left it: the reference.  The LLVM backend runs at every
+# level, so every pass (O1, O2) and every LLVM pipeline is checked against CPython.
+LEVELS = {"numpy": ("O0",), "llvm": ("O0", "O1", "O2")}
 
 
 def run(fn, args, kwargs):
@@ -76,10 +83,14 @@ def check(fn, *args, backends=BACKENDS, regions=None, breaks=None, options=None,
     """
     expected = run(fn, args, kwargs)
     jitted = None
+    options = dict(options or {})
+    level_asked = options.pop("level", None)
     for backend in backends:
-        jitted = pyjit.jit(fn, backend=backend, **(options or {}))
-        got = run(jitted, args, kwargs)
-        _compare(expected, got, fn, backend)
+        levels = (level_asked,) if level_asked else LEVELS[backend]
+        for level in levels:
+            jitted = pyjit.jit(fn, backend=backend, level=level, **options)
+            got = run(jitted, args, kwargs)
+            _compare(expected, got, fn, f"{backend} {level}")
         analysis = jitted.__pyjit__
         if regions is not None:
             assert len(analysis.regions) == regions, _describe(analysis)
@@ -91,7 +102,7 @@ def check(fn, *args, backends=BACKENDS, regions=None, breaks=None, options=None,
 def _compare(expected, got, fn, backend):
     e_res, e_exc, e_args, e_kwargs, e_out = expected
     g_res, g_exc, g_args, g_kwargs, g_out = got
-    where = f"{fn.__qualname__} on the {backend} backend"
+    where = f"{fn.__qualname__} on the {backend} backend"  # backend: "llvm O2"
     if e_exc is not None or g_exc is not None:
         assert type(g_exc) is type(e_exc), f"{where}: raised {g_exc!r}, CPython raised {e_exc!r}"
         assert str(g_exc) == str(e_exc), f"{where}: message {g_exc}, CPython: {e_exc}"
