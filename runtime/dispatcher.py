@@ -137,6 +137,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             return EAGER
         spec.calls += 1
         if RegionDispatcher.timing:
+            # report/sampler.py reads ``spec`` and ``t0`` from this frame (Note [eager time by sampling])
             t0 = time.perf_counter()
             result = spec.entry(args)
             spec.seconds += time.perf_counter() - t0

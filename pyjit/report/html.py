@@ -173,22 +173,41 @@ def _marks(filename: str, functions: list, report):
             if r.seconds > 0:
                 seconds[first] = seconds.get(first, 0.0) + r.seconds
             after.setdefault(last, []).append(_region_details(fr, r))
-    for b in report.graph_breaks:
-        if b.filename != filename or b.lineno is None:
-            continue
-        kind[b.lineno] = "break"
-        detail = f": {b.detail}" if b.detail else ""
-        tip = " | ".join([*(f"hint: {h}" for h in b.hints), *(["inlined: " + " → ".join(b.chain())]
-                                                               if b.chain() else [])])
-        notes.setdefault(b.lineno, []).append(
-            f"<span class='badge break' title='{html.escape(tip, quote=True)}'>{b.code} "
-            f"{html.escape(b.reason + detail)}</span>")
+    for fr in report.function_reports():
+        for b in fr.graph_breaks:
+            _mark_break(b, fr, filename, kind, notes)
     for b in report.bailouts:
         for fr in functions:
             if b.line is not None and fr.code_lines and b.line in fr.code_lines and b in fr.bailouts:
                 notes.setdefault(b.line, []).append(
                     f"<span class='badge bail'>{b.code} {b.count}&times; bailout</span>")
     return kind, notes, anchors, seconds, after
+
+
+def _mark_break(b, fr, filename: str, kind: dict, notes: dict) -> None:
+    """A break marks the line CPython runs because of it: its own line, or for a
+    break inside an inlined callee the caller's statement (the callee's line only
+    gets a note: run on its own, the callee may well compile there)."""
+    detail = f": {b.detail}" if b.detail else ""
+    chain = b.chain()
+    tip = " | ".join([*(f"hint: {h}" for h in b.hints), *(["inlined: " + " → ".join(chain)] if chain else [])])
+    text = f"{b.code} {html.escape(b.reason + detail)}"
+    if chain and b.statement:
+        if fr.filename == filename:
+            kind[b.statement[0]] = "break"
+            notes.setdefault(b.statement[0], []).append(
+                f"<span class='badge break' title='{html.escape(tip, quote=True)}'>{text} "
+                f"(in inlined {html.escape(chain[-1])}, {html.escape(_short(b.filename))}:{b.lineno})</span>")
+        if b.filename == filename and b.lineno is not None:
+            notes.setdefault(b.lineno, []).append(
+                f"<span class='badge inl' title='{html.escape(tip, quote=True)}'>{b.code} when inlined "
+                f"into {html.escape(fr.function)}</span>")
+        return
+    if b.filename != filename or b.lineno is None:
+        return
+    kind[b.lineno] = "break"
+    notes.setdefault(b.lineno, []).append(
+        f"<span class='badge break' title='{html.escape(tip, quote=True)}'>{text}</span>")
 
 
 def _region_details(fr, r) -> str:
@@ -231,7 +250,7 @@ tr.break td.src { background: #fbdada; border-left: 4px solid #c43c3c; }
 tr.none td.src { border-left: 4px solid transparent; }
 .badge { display: inline-block; margin: 0 4px 1px 0; padding: 0 5px; border-radius: 3px; }
 .badge.break { background: #c43c3c; color: #fff; }
-.badge.region { background: #e8e8e8; } .badge.bail { background: #7a5cc4; color: #fff; }
+.badge.region { background: #e8e8e8; } .badge.inl { background: #f7dede; color: #933; } .badge.bail { background: #7a5cc4; color: #fff; }
 tr.graph td { padding: 2px 6px 6px; } pre.ir { background: #f6f6f6; padding: 6px; overflow-x: auto; }
 body.only tr.none { display: none; }
 """

@@ -83,8 +83,8 @@ class Sampler:
         from pyjit.frontend.analyze import analyze
         from pyjit.runtime.dispatcher import RegionDispatcher
         self._skipped = _skipped
-        self._dispatch = _codes(RegionDispatcher._dispatch_python, RegionDispatcher._dispatch)
         self._dispatch_code = RegionDispatcher._dispatch.__code__
+        self._user_codes: dict = {}
         self._compiling = _codes(RegionDispatcher._specialize, analyze,
                                  capture._on_frame)
         self._t0 = self._last = time.perf_counter()
@@ -112,7 +112,8 @@ class Sampler:
 
     def _on_signal(self, signum, frame) -> None:
         now = time.perf_counter()
-        weight, self._last = now - self._last, now
+        previous, self._last = self._last, now
+        weight = now - previous
         self.samples += 1
         user = inner = None
         f = frame
@@ -121,16 +122,13 @@ class Sampler:
             if code in self._compiling:
                 self.compiling_seconds += weight
                 return
-            if code is self._dispatch_code and inner is not None:
-                locals_ = f.f_locals
-                spec = locals_.get("spec")
-                entry = getattr(getattr(spec, "entry", None), "__code__", None)
-                if entry is not None and inner.f_code is entry:
-                    self.compiled_seconds += weight
-                    d = id(locals_.get("self"))
-                    self.regions[d] = self.regions.get(d, 0.0) + weight
+            if code is self._dispatch_code:
+                compiled = self._in_region(f, inner, now, previous, weight)
+                self.compiled_seconds += compiled
+                weight -= compiled
+                if weight <= 0.0:
                     return
-            elif user is None and code not in self._dispatch and not self._skipped(code.co_filename):
+            elif user is None and self._user(f):
                 user = f
             inner = f
             f = f.f_back
@@ -138,8 +136,48 @@ class Sampler:
             self.other_seconds += weight
             return
         if user.f_lasti <= _resume_offset(user.f_code) and user.f_back is not None \
-                and not self._skipped(user.f_back.f_code.co_filename):
+                and self._user(user.f_back):
             user = user.f_back   # Note [samples at function entry]
+        code = user.f_code
+        key = (code.co_filename, _line(user))
+        self.lines[key] = self.lines.get(key, 0.0) + weight
+        fkey = (code.co_filename, code.co_firstlineno, code.co_name)
+        self.functions[fkey] = self.functions.get(fkey, 0.0) + weight
+        self.eager_seconds += weight
+
+    def _in_region(self, f, inner, now: float, previous: float, weight: float) -> float:
+        """How much of ``weight`` the dispatcher frame ``f`` spent in compiled code:
+        all of it inside the entry call; after the call returned (the timer fired in
+        native code and the handler ran only back in the dispatcher), the time since
+        the call started (its ``t0``); before the call, none (dispatch overhead)."""
+        locals_ = f.f_locals
+        spec = locals_.get("spec")
+        entry = getattr(getattr(spec, "entry", None), "__code__", None)
+        if inner is not None and entry is not None and inner.f_code is entry:
+            compiled = weight
+        else:
+            t0 = locals_.get("t0")
+            compiled = 0.0 if t0 is None else min(weight, now - max(t0, previous))
+        if compiled > 0.0:
+            d = id(locals_.get("self"))
+            self.regions[d] = self.regions.get(d, 0.0) + compiled
+        return compiled
+
+    def _user(self, frame) -> bool:
+        """Is ``frame`` user code: not the standard library, site-packages or pyjit?
+        Code made by ``exec`` (dataclass methods) belongs to its module's file."""
+        code = frame.f_code
+        hit = self._user_codes.get(code)
+        if hit is None:
+            filename = code.co_filename
+            if filename.startswith("<") and not filename.startswith("<frozen "):
+                module_file = frame.f_globals.get("__file__")
+                filename = module_file if isinstance(module_file, str) else filename
+            hit = self._user_codes[code] = not self._skipped(filename)
+        return hit
+
+
+# Note [samples at function entry]
         code = user.f_code
         key = (code.co_filename, _line(user))
         self.lines[key] = self.lines.get(key, 0.0) + weight
