@@ -11,10 +11,11 @@ The combined report is a ``Report`` (regions, graph breaks, recompiles and
 bailouts of every function) whose ``functions`` hold the per-function reports,
 each what ``explain`` would show for that function.  Coverage is of the whole
 run: bytecode weighted by size; run time split into compiled regions (timed),
-eager code (sampled when ``python -m pyjit explain`` or ``run_with_timing``
-sampled it; otherwise the rest of the block's time) and pyjit's compiling.  A
-function's own ``runtime`` share is of its own time: its regions' compiled time
-against the eager time sampled on its lines.
+eager code (sampled per line) and pyjit's compiling, when the run was measured
+(``python -m pyjit explain`` times regions and samples eager code); a plain
+``capture().report()`` says its run time was not measured.  A function's own
+``runtime`` share is of its own time: its regions' compiled time against the
+eager time sampled on its lines.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class CaptureReport(Report):
                f"{len(self.regions)} regions ({self.graph_count} compiled), "
                f"{len(self.graph_breaks)} graph breaks",
                "  coverage: " + _coverage_text(self.coverage, timings)]
-        if timings and self.coverage.get("sampled"):
+        if timings and self.coverage.get("sampled") and self.coverage.get("timed", True):
             out.append(f"  eager time outside the functions pyjit handled (module bodies, "
                        f"generators, ...): {self.coverage['seconds_eager_elsewhere'] * 1e3:.1f} ms")
         for f in self.functions:
@@ -61,9 +62,7 @@ def capture_report(analyses: list, total_seconds: float, befores: list, timing: 
     ``timing`` is what the run measured; without one, eager time is the block's
     time not spent in compiled regions and nothing is known per line."""
     sampled = timing is not None and timing.sampled
-    timing = timing or Timing(total=total_seconds)
-    if not sampled:
-        timing.total = total_seconds
+    timing = timing or Timing(total=total_seconds, timed=False)
     functions = [Report.from_analysis(a, timing, b, own_total=False) for a, b in zip(analyses, befores)]
     functions.sort(key=lambda f: (f.filename, f.span[:1]))
     instrs = sum(a.ninstrs for a in analyses)
@@ -82,6 +81,7 @@ def capture_report(analyses: list, total_seconds: float, befores: list, timing: 
         "seconds_eager_elsewhere": max(0.0, eager - sum(f.coverage["seconds_eager"] for f in functions)),
         "sampled": sampled,
         "samples": timing.samples,
+        "timed": timing.timed,
     }
     regions = [r for f in functions for r in f.regions]
     breaks = [b for f in functions for b in f.graph_breaks]

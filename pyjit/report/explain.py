@@ -188,6 +188,7 @@ class Report:
             "seconds_eager": timing.eager if own_total else eager,
             "seconds_compiling": timing.compiling if own_total else 0.0,
             "sampled": timing.sampled,
+            "timed": timing.timed,
         }
         skipped = str(analysis.skipped) if analysis.skipped is not None else None
         span = _span(code)
@@ -199,7 +200,7 @@ class Report:
         """The report of a function that ran without the JIT at all (PJ0019)."""
         coverage = {"bytecode": 0.0, "runtime": 0.0, "seconds_total": total_seconds,
                     "seconds_compiled": 0.0, "seconds_eager": total_seconds,
-                    "seconds_compiling": 0.0, "sampled": False}
+                    "seconds_compiling": 0.0, "sampled": False, "timed": True}
         code = fn.__code__
         return cls(fn.__qualname__, [], [], coverage, skipped=f"{NOT_ACTIVE}: {why}", result=result,
                    filename=code.co_filename, span=_span(code), code_lines=_code_lines(code))
@@ -217,7 +218,7 @@ class Report:
         out.append(f"  regions: {len(self.regions)} ({self.graph_count} compiled)   "
                    f"graph breaks: {len(self.graph_breaks)}")
         out.append("  coverage: " + _coverage_text(self.coverage, timings))
-        out += _body(self, timings)
+        out += _body(self, timings and self.coverage.get("timed", True))
         return "\n".join(out)
 
     # ---- JSON and HTML ----------------------------------------------------------------
@@ -265,6 +266,7 @@ class Timing:
     functions: dict = field(default_factory=dict)
     sampled: bool = False
     samples: int = 0
+    timed: bool = True         # the dispatchers timed compiled calls (explain; not a plain capture)
 
     @classmethod
     def from_sampler(cls, s) -> "Timing":
@@ -377,7 +379,9 @@ def _ms(seconds: float, timings: bool) -> str:
 
 def _coverage_text(c: dict, timings: bool) -> str:
     text = f"{c['bytecode']:.0%} of bytecode in regions"
-    if timings:
+    if timings and not c.get("timed", True):
+        text += "; run time not measured (python -m pyjit explain measures it)"
+    elif timings:
         text += (f"; run time {_ms(c['seconds_total'], True)}: {c['runtime']:.0%} compiled "
                  f"({_ms(c['seconds_compiled'], True)}), eager {_ms(c.get('seconds_eager', 0.0), True)}, "
                  f"compiling {_ms(c.get('seconds_compiling', 0.0), True)}")
@@ -445,7 +449,7 @@ def _line_list(line_seconds: dict) -> list:
 
 def _is_timing(key: str) -> bool:
     return key.startswith("seconds") or key.endswith("seconds") or key in ("stages", "runtime", "lines",
-                                                                          "sampled", "samples")
+                                                                          "sampled", "samples", "timed")
 
 
 def _strip_timings(obj):
