@@ -3,7 +3,8 @@
 Every place where pyjit leaves code to CPython names one of these records, so
 ``explain``, ``fullgraph=True`` errors and the logs all print the same code,
 title, explanation and hints.  A test fails if any code in pyjit uses a code
-that is not registered here.
+that is not registered here, and ``docs/reasons.md`` is ``markdown()``'s output
+(``python -m pyjit reasons --markdown``), checked to be current.
 
     >>> r = unsupported("PJ0001", "call to print", instr="CALL 1")
     >>> r.reason.title

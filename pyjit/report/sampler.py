@@ -9,7 +9,9 @@ this module measures everything else.
 
 Note [eager time by sampling]
     A ``signal.setitimer(ITIMER_PROF)`` timer sends SIGPROF every ``interval`` seconds
-    of process CPU time; the handler runs on the main thread at the next bytecode
+    of process CPU time (rounded up to the kernel's tick: 4 ms on a HZ=250 kernel);
+    SIGPROF rather than SIGALRM because user programs use alarms for timeouts and
+    profilers are rarer.  The handler runs on the main thread at the next bytecode
     boundary and looks at the Python stack there.  Each sample is weighted by the
     *wall* time since the previous sample (``perf_counter``), so a sample that was
     delivered late (the timer fired inside native code, a long numpy call or a
@@ -22,8 +24,9 @@ Note [eager time by sampling]
       ``_dispatch`` is ``spec.entry``'s): ``compiled`` (time inside a region, charged
       to that region; exactly what the dispatcher's timer measures).  Native code has
       no bytecode boundary, so a timer that fires while it runs is handled when it
-      returns, still inside the entry: the weight lands in the right class.  The
-      dispatcher's own work (guards, key, boxing outside the entry) is eager time of
+      returns, still inside the entry: the weight lands in the right class; handled
+      back in the dispatcher after the entry returned, the part since the entry's
+      ``t0`` is compiled.  The dispatcher's own work (guards, key) is eager time of
       the line that called the region;
     * otherwise ``eager``, charged to the line of the innermost *user* frame (the
       first frame, from the top of the stack, whose file capture would not skip:
