@@ -17,7 +17,7 @@ unwritable directory only means nothing is stored (logged under ``llvm``).
 
 Note [disk cache key]
     The key hashes the *typed, optimized graph* as ``print_graph`` prints it,
-    plus the level, the code-generating options, the CPU, and the versions of
+    plus the level, every option (fastmath, …), the CPU, and the versions of
     pyjit (version and a fingerprint of its source files), llvmlite, numpy and
     Python.  The graph is what the backend compiles: inlined callees are in it
     as their nodes, folded globals as ``const {value=3.5}`` (literals print
@@ -116,10 +116,10 @@ def clear() -> int:
 
 def key(graph, level: str, options) -> tuple[str | None, str | None]:
     """``(hex digest, None)`` for a cacheable graph, ``(None, why)`` otherwise."""
-    parts = [_MAGIC.decode(), _environment(), level,
-             f"fastmath={bool(getattr(options, 'fastmath', False))}",
-             f"parallel={bool(getattr(options, 'parallel', False))}",
-             print_graph(graph)]
+    # every option, so that one added later cannot be forgotten here (``cache``
+    # itself does not change the code)
+    opts = [f"{k}={v!r}" for k, v in sorted(vars(options).items()) if k != "cache"]
+    parts = [_MAGIC.decode(), _environment(), level, *opts, print_graph(graph)]
     seen: dict = {}
     for value in _constants(graph):
         if id(value) in seen:
