@@ -96,14 +96,15 @@ def directory() -> str:
 
 
 def clear() -> int:
-    """Delete every cache entry in ``directory()``; return how many files went."""
+    """Delete every cache entry in ``directory()`` (and temporary files a killed
+    writer left); return how many files went."""
     d, n = directory(), 0
     try:
         names = os.listdir(d)
     except OSError:
         return 0
     for f in names:
-        if f.startswith("pyjit-c"):
+        if f.startswith(("pyjit-c", ".tmp-")):
             try:
                 os.unlink(os.path.join(d, f))
                 n += 1
