@@ -110,7 +110,7 @@ def explain(fn, *args, **kwargs):
     analysis = jitted.__pyjit__
     before = _snapshot(analysis)
     sampler = Sampler()
-    RegionDispatcher.timing = True
+    timing, RegionDispatcher.timing = RegionDispatcher.timing, True   # explain inside explain: restore
     sampler.start()
     try:
         result = jitted(*args, **kwargs)
@@ -121,7 +121,7 @@ def explain(fn, *args, **kwargs):
         result, error = None, exc
     finally:
         sampler.stop()
-        RegionDispatcher.timing = False
+        RegionDispatcher.timing = timing
     return Report.from_analysis(analysis, Timing.from_sampler(sampler), before, result=result, error=error)
 
 

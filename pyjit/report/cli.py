@@ -161,13 +161,13 @@ def explain_script(script: str, args: list, **options) -> int:
     html, json_path = options.pop("html", None), options.pop("json", None)
     cap = _capture(options)
     sampler = Sampler()
-    RegionDispatcher.timing = True
+    timing, RegionDispatcher.timing = RegionDispatcher.timing, True
     sampler.start()
     try:
         status = _run(script, args, cap)
     finally:
         sampler.stop()
-        RegionDispatcher.timing = False
+        RegionDispatcher.timing = timing
     # capture.report() does the same without the sampler's figures
     handled = list(cap._handled.values())
     report = capture_report([a for a, _ in handled], sampler.wall_seconds, [b for _, b in handled],
