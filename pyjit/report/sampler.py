@@ -21,8 +21,7 @@ Note [eager time by sampling]
     * a frame of pyjit's analysis or specialization (``analyze``, ``_specialize``,
       capture's ``_on_frame``) is on the stack: ``compiling`` (pyjit's own cost);
     * the region dispatcher is calling a specialization's entry (the frame inside
-      ``_dispatch`` is ``spec.entry``'s): ``compiled`` (time inside a region, charged
-      to that region; exactly what the dispatcher's timer measures).  Native code has
+      ``_dispatch`` is ``spec.entry``'s): ``compiled`` (time inside a region; exactly what the dispatcher's timer measures).  Native code has
       no bytecode boundary, so a timer that fires while it runs is handled when it
       returns, still inside the entry: the weight lands in the right class; handled
       back in the dispatcher after the entry returned, the part since the entry's
@@ -46,7 +45,6 @@ from __future__ import annotations
 
 import dis
 import signal
-import sys
 import threading
 import time
 
@@ -65,7 +63,6 @@ class Sampler:
         self.interval = interval
         self.lines: dict = {}      # (filename, line) -> eager seconds
         self.functions: dict = {}  # (filename, firstlineno, name) -> eager seconds of its own lines
-        self.regions: dict = {}    # id(dispatcher) -> sampled seconds inside it
         self.eager_seconds = 0.0
         self.compiled_seconds = 0.0
         self.compiling_seconds = 0.0
@@ -161,9 +158,6 @@ class Sampler:
         else:
             t0 = locals_.get("t0")
             compiled = 0.0 if t0 is None else min(weight, now - max(t0, previous))
-        if compiled > 0.0:
-            d = id(locals_.get("self"))
-            self.regions[d] = self.regions.get(d, 0.0) + compiled
         return compiled
 
     def _user(self, frame) -> bool:
