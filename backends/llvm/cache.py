@@ -25,8 +25,9 @@ Note [disk cache key]
     live-in types in its header and values.  Objects the printer shows only by
     name (functions, modules, ufuncs, dtypes) get a stable fingerprint here:
     a function its module, qualified name and marshalled code; a module its
-    name; a library callable its module and name.  Anything else known only by
-    identity (a bound method, an instance, a user class) makes the graph not
+    name; a library object (``np.sum``, ``math.sin``, ``float``) the module and
+    qualified name under which its module defines it.  Anything else known only
+    by identity (a bound method, an instance, a user class) makes the graph not
     cacheable, rather than risk a stale hit.
 
     Hashing the region's bytecode instead would let a new process skip type
@@ -67,7 +68,7 @@ FORMAT = 1
 _PREFIX = f"pyjit-c{FORMAT}-"
 _MAGIC = b"PYJIT-CACHE %d\n" % FORMAT
 _DIGEST = 20  # bytes of BLAKE2b
-_STABLE_MODULES = ("builtins", "math", "cmath", "operator", "numpy")
+_STABLE_MODULES = ("builtins", "math", "cmath", "operator", "_operator", "numpy")
 _LITERALS = (type(None), bool, int, float, complex, str, bytes, slice, type(Ellipsis))
 _ADDRESS = r"inttoptr \(?i64 -?[1-9]"
 
@@ -192,15 +193,21 @@ def _stable(value) -> str | None:
         if value.size > 1 << 16:
             return None
         return f"ndarray:{value.dtype.str}:{value.shape}:{_digest(value.tobytes()).hex()}"
-    if isinstance(value, (_pytypes.BuiltinFunctionType, np.ufunc, type)):
-        owner = getattr(value, "__self__", None)
-        if owner is not None and not isinstance(owner, _pytypes.ModuleType) and not isinstance(value, type):
-            return None  # a method bound to an object
-        module = getattr(value, "__module__", None) or ""
-        if module.split(".")[0] not in _STABLE_MODULES:
-            return None
-        return f"{type(value).__name__}:{module}.{getattr(value, '__qualname__', value.__name__)}"
-    return None
+    return _library_name(value)
+
+
+def _library_name(value) -> str | None:
+    """``module.qualname`` of an object that a library module (numpy, math,
+    builtins, …: their versions are in the key) defines under that very name."""
+    module = getattr(value, "__module__", None)
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if not (isinstance(module, str) and isinstance(name, str)) or \
+            module.split(".")[0] not in _STABLE_MODULES:
+        return None
+    found = sys.modules.get(module)
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return f"{type(value).__name__}:{module}.{name}" if found is value else None
 
 
 _ENV: list = []
