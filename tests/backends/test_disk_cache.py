@@ -272,3 +272,20 @@ def test_without_a_linker_the_object_is_linked_by_mcjit(env):
     assert _run(env)["miss"]
     assert _entries(env) and not _entries(env, ".so")
     assert _hit(env, _run(env))
+
+
+class _UserClass:
+    pass
+
+
+def test_constants_known_by_identity():
+    import math
+    import operator
+    assert cache._stable(np.sum) == cache._stable(np.sum) is not None
+    for lib in (np.sin, math.sin, operator.add, float, np.float64, np.linalg.norm, math):
+        assert cache._stable(lib) is not None, lib
+    # user code by its code, so an edit is a new key
+    assert cache._stable(_sumsq) != cache._stable(_exp2)
+    # an object known only by identity: not cacheable
+    for obj in (np.arange(3).sum, _UserClass, _UserClass(), np.random.rand):
+        assert cache._stable(obj) is None, obj
