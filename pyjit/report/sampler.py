@@ -8,10 +8,8 @@ Compiled regions are timed exactly by their dispatchers (``RegionDispatcher.timi
 this module measures everything else.
 
 Note [eager time by sampling]
-    A ``signal.setitimer(ITIMER_PROF)`` timer sends SIGPROF every ``interval`` seconds
-    of process CPU time (rounded up to the kernel's tick: 4 ms on a HZ=250 kernel);
-    SIGPROF rather than SIGALRM because user programs use alarms for timeouts and
-    profilers are rarer.  The handler runs on the main thread at the next bytecode
+    A timer signals the process every ``interval`` seconds (report/ticker.py, Note
+    [sampling clock]); the handler runs on the main thread at the next bytecode
     boundary and looks at the Python stack there.  Each sample is weighted by the
     *wall* time since the previous sample (``perf_counter``), so a sample that was
     delivered late (the timer fired inside native code, a long numpy call or a
@@ -34,19 +32,18 @@ Note [eager time by sampling]
 
     The dispatcher's timers and the sampled ``compiled`` share measure the same
     thing in two ways: ``Report`` shows the timers (exact) and the tests check that
-    timer-compiled + sampled eager + compiling adds up to the wall time.  SIGPROF
-    counts CPU time, so a process that sleeps is sampled right after it wakes,
-    and the sleep is charged to the line it wakes on (the sleeping line, unless the
-    lines after it run for less than an interval).  Only the main thread is sampled
-    (signal handlers run there); with another SIGPROF handler installed (a profiler)
-    or off the main thread, ``start`` returns False and there are no samples.
+    timer-compiled + sampled eager + compiling adds up to the wall time.  Only the
+    main thread is sampled (signal handlers run there); off the main thread, or
+    when the ticker finds its signals taken, ``start`` returns False and there are
+    no samples.
 """
 from __future__ import annotations
 
 import dis
-import signal
 import threading
 import time
+
+from .ticker import Ticker
 
 INTERVAL = 0.001
 _RESUME_OP = dis.opmap["RESUME"]
@@ -69,7 +66,7 @@ class Sampler:
         self.other_seconds = 0.0
         self.samples = 0
         self.active = False
-        self._previous = None
+        self._ticker = None
         self._last = 0.0
         self._t0 = self._t1 = 0.0
 
@@ -88,24 +85,17 @@ class Sampler:
         self._compiling = _codes(RegionDispatcher._specialize, analyze,
                                  capture._on_frame)
         self._t0 = self._last = time.perf_counter()
-        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        if threading.current_thread() is not threading.main_thread():
             return False
-        previous = signal.getsignal(signal.SIGPROF)
-        if previous not in (signal.SIG_DFL, signal.SIG_IGN, None):
-            return False   # someone else profiles this process
-        self._previous = previous
-        signal.signal(signal.SIGPROF, self._on_signal)
-        signal.siginterrupt(signal.SIGPROF, False)   # restart interrupted system calls
-        signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
-        self.active = True
-        return True
+        self._ticker = Ticker(self.interval, self._on_signal)
+        self.active = self._ticker.start()
+        return self.active
 
     def stop(self) -> None:
         """Stop sampling; the time since the last sample counts as ``other``."""
         self._t1 = time.perf_counter()
         if self.active:
-            signal.setitimer(signal.ITIMER_PROF, 0, 0)
-            signal.signal(signal.SIGPROF, self._previous or signal.SIG_DFL)
+            self._ticker.stop()
             self.active = False
         self.other_seconds += self._t1 - self._last
         self._last = self._t1

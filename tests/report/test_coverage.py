@@ -55,3 +55,38 @@ def test_off_the_main_thread_nothing_is_sampled():
     assert report.result == mixed(a, 1)
     assert not report.coverage["sampled"] and report.line_seconds == {}
     assert "eager time not sampled" in str(report)
+
+
+def _spin(seconds):
+    import time
+    t = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t < seconds:
+        n += 1
+    return n
+
+
+def test_the_ticker_falls_back_and_restores_handlers():
+    import signal
+    from pyjit.report.sampler import Sampler
+    mine = lambda signum, frame: None    # noqa: E731 - someone else's handler
+    s = Sampler()
+    assert s.start() and s._ticker.kind == "monotonic"
+    _spin(0.05)
+    s.stop()
+    assert s.samples >= 10 and signal.getsignal(signal.SIGRTMAX - 3) == signal.SIG_DFL
+    previous = signal.signal(signal.SIGRTMAX - 3, mine)
+    try:
+        s = Sampler()
+        assert s.start() and s._ticker.kind == "prof"       # the real-time signal is taken
+        _spin(0.05)
+        s.stop()
+        assert s.samples >= 1 and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+        signal.signal(signal.SIGPROF, mine)
+        s = Sampler()
+        assert not s.start()                                 # both taken: no sampling
+        s.stop()
+        assert signal.getsignal(signal.SIGPROF) is mine and signal.getsignal(signal.SIGRTMAX - 3) is mine
+    finally:
+        signal.signal(signal.SIGRTMAX - 3, previous)
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
