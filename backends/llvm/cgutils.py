@@ -114,13 +114,18 @@ def element_pointer(b, arr, indices, elem_ty, layout: str = "A", itemsize: int =
     return b.bitcast(b.gep(data, [offset]), elem_ty.as_pointer())
 
 
-def wrap_index(ctx, b, arr, dim: int, i, nonneg: bool = False):
+def wrap_index(ctx, b, arr, dim: int, i, nonneg: bool = False, all_ok=None):
     """Python's negative indexing, then a bounds check that bails out (IndexError).
-    ``nonneg``: ``i`` is known to be >= 0 (facts.py), no wrap needed."""
+    ``nonneg``: ``i`` is known to be >= 0 (facts.py), no wrap needed.  ``all_ok``:
+    an i1 computed before the loop that implies this check passes on every
+    iteration (Note [hoisted bounds checks] in hoist.py)."""
     n = b.extract_value(arr, [1, dim])
     if not nonneg:
         i = b.select(b.icmp_signed("<", i, ZERO64), b.add(i, n), i)
-    bail_if(ctx, b, b.icmp_unsigned(">=", i, n))
+    out = b.icmp_unsigned(">=", i, n)
+    if all_ok is not None:
+        out = b.and_(b.not_(all_ok), out)
+    bail_if(ctx, b, out)
     return i
 
 

@@ -23,6 +23,7 @@ from pyjit.ir.types import UNDEF, Array, PyScalar, Type, UnionT, members
 from pyjit.ir.verify import reverse_postorder
 
 from . import engine
+from . import hoist
 from .facts import Facts
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
 
@@ -56,6 +57,7 @@ class NodeView:
     out_type: Type
     inputs: list          # the graph values, for lowerings that look at constants
     guarded: bool = False  # cannot overflow where used (facts.py, Note [guarded range arithmetic])
+    hoisted: dict | None = None  # {dim: i1 "every iteration in bounds"} (hoist.py)
 
 
 class Lowering:
@@ -76,6 +78,8 @@ class Lowering:
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
         self.uses = _use_counts(graph)
         self.facts = Facts(graph, self.uses, self.producers)
+        self.loop_plans = hoist.plan(graph, self.producers)
+        self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
 
     # ---- helpers lowerings use -----------------------------------------------------
 
@@ -152,6 +156,8 @@ class Lowering:
         if t.kind == "exit":
             b.branch(self._exit_block(t.exit))
             return
+        if t.kind == "br" and blk in self.loop_plans:
+            self._hoist_checks(b, self.loop_plans[blk])
         here = b.block
         for target, args in t.targets:
             for p, a in zip(target.params, args):
@@ -165,6 +171,40 @@ class Lowering:
                 cond = b.icmp_unsigned("!=", cond, ir.Constant(cond.type, 0))
             b.cbranch(cond, blocks[t.targets[0][0]], blocks[t.targets[1][0]])
 
+    def _hoist_checks(self, b, plan):
+        """On the edge into a range loop, decide its hoistable bounds checks for
+        every iteration at once (Note [hoisted bounds checks] in hoist.py)."""
+        e = self.graph.exits[plan.exit]
+        subst = dict(zip(plan.header.params, plan.pre.term.targets[0][1]))
+        in_header = {n.outputs[0] for n in plan.header.nodes}
+        if any(v in in_header for v in e.all_values()):
+            return
+        wide = ir.IntType(128)
+        ext = lambda v: b.sext(v, wide)  # noqa: E731
+        k = lambda c: ir.Constant(wide, c)  # noqa: E731
+        n = ext(self.values[plan.n])
+        start = ext(self.values[plan.start])
+        all_ok = ir.Constant(ir.IntType(1), 1)
+        for c in plan.checks:
+            dim = ext(b.extract_value(self.values[c.array], [1, c.dim]))
+            if c.index is None:
+                lo = b.add(start, k(c.offset))
+                hi = b.add(b.add(start, n), k(c.offset - 1))
+            else:
+                lo = hi = b.add(ext(self.values[c.index]), k(c.offset))
+            good = b.and_(b.icmp_signed(">=", lo, b.sub(k(0), dim)), b.icmp_signed("<", hi, dim))
+            all_ok = b.and_(all_ok, good)
+        all_ok = b.or_(b.icmp_signed("<=", n, k(0)), all_ok)
+        entry_values = {p: self.convert(b, self.values[a], a.type, p.type)
+                        for p, a in subst.items() if llvm_type(p.type) is not None}
+        bail = self.fn.append_basic_block(name=f"hoist.exit{plan.exit}")
+        cont = self.fn.append_basic_block(name="hoist.ok")
+        b.cbranch(all_ok, cont, bail).set_weights([1 << 20, 1])
+        self._store_exit(ir.IRBuilder(bail), plan.exit, entry_values)
+        b.position_at_end(cont)
+        for c in plan.checks:
+            self.hoisted.setdefault(c.node, {})[c.dim] = all_ok
+
     def _lower_node(self, b, node):
         op = OPS[node.op]
         fn = LOWERINGS.get(node.op)
@@ -175,7 +215,7 @@ class Lowering:
         if not op.sees_unions and any(isinstance(t, UnionT) for t in in_types):
             return self._lower_over_members(b, node, op, fn, in_types, args)
         view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
-                        self.facts.guarded(node))
+                        self.facts.guarded(node), self.hoisted.get(node))
         return fn(self, b, view, args)
 
     def _lower_over_members(self, b, node, op, fn, in_types, args):
@@ -284,13 +324,16 @@ class Lowering:
             return b.insert_value(s, new_tag, 1)
         raise NotLowerable(f"conversion from {src} to {dst}")
 
-    def _store_exit(self, b, k: int):
+    def _store_exit(self, b, k: int, subst=None):
+        """Store exit ``k``'s values; ``subst`` overrides some (a loop header's
+        parameters by the values the loop is entered with)."""
         e = self.graph.exits[k]
         offset = 0
         for v in e.all_values():
             if isinstance(v.type, Array) and self.alias.get(v) is not None:
                 continue  # boxed from the live-in itself
-            store_value(b, self.outbuf, offset, v.type, self.values[v])
+            val = subst[v] if subst and v in subst else self.values[v]
+            store_value(b, self.outbuf, offset, v.type, val)
             offset += slots(v.type)
         b.ret(ir.Constant(I32, k))
 

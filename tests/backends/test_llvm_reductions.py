@@ -229,3 +229,71 @@ b2:
 }"""
     with pytest.raises(RuntimeError, match="dominate"):
         engine.compile_ir(broken, "f")
+
+
+# ---- hoisted bounds checks (hoist.py): the loop bails out before its first
+# iteration exactly when some iteration would fail, and CPython replays it -------------
+
+def shifted_copy(src, dst, lo, hi, shift):
+    for j in range(lo, hi):
+        dst[j] = src[j + shift] * 2.0
+    return dst
+
+
+def rows(u, out, i):
+    for j in range(1, u.shape[1] - 1):
+        out[i, j] = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1]
+    return out
+
+
+def guarded_access(a, n):
+    s = 0.0
+    for j in range(n):
+        if j < a.shape[0]:
+            s += a[j]
+    return s
+
+
+def early_break(a, n):
+    s = 0.0
+    for j in range(n):
+        if s > 3.0:
+            break
+        s += a[j]
+    return s
+
+
+@pytest.mark.parametrize("lo, hi, shift", [
+    (0, 10, 0), (0, 10, -1), (0, 10, -10), (0, 10, -11),   # wrap to the end; one too far
+    (0, 10, 1), (2, 8, 2), (5, 5, 100), (3, 0, 0),           # a[10] on the last iteration; empty
+    (0, 12, 0), (-3, 0, 0), (-11, -5, 0),
+])
+def test_hoisted_checks_match_cpython(lo, hi, shift):
+    """Elements before the failing iteration are written, then IndexError — as in CPython."""
+    src = np.arange(10.0)
+    want_dst, got_dst = np.zeros(12), np.zeros(12)
+    jf = pyjit.jit(shifted_copy, backend="llvm")
+    want = _outcome(lambda d: shifted_copy(src, d, lo, hi, shift), want_dst)
+    got = _outcome(lambda d: jf(src, d, lo, hi, shift), got_dst)
+    assert got == want
+    assert np.array_equal(got_dst, want_dst)
+
+
+@pytest.mark.parametrize("i", [1, 3, 4, 0, -1, 5])
+def test_hoisted_checks_in_nested_rows(i):
+    u = np.arange(30.0).reshape(5, 6)
+    want_out, got_out = np.zeros((5, 6)), np.zeros((5, 6))
+    jf = pyjit.jit(rows, backend="llvm")
+    assert _outcome(lambda o: jf(u, o, i), got_out) == _outcome(lambda o: rows(u, o, i), want_out)
+    assert np.array_equal(got_out, want_out)
+
+
+@pytest.mark.parametrize("fn", [guarded_access, early_break])
+def test_conditional_access_is_not_hoisted(fn):
+    """An access that does not run on every iteration keeps its own check: the
+    loop runs natively even though n is beyond the array."""
+    a = np.ones(5)
+    jf = pyjit.jit(fn, backend="llvm")
+    assert jf(a, 50) == fn(a, 50)
+    exits = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert exits and all(s.backend == "llvm" for s in exits)

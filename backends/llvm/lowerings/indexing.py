@@ -18,7 +18,7 @@ from ..reprs import F64, I64, NotLowerable, llvm_type, scalar_kind
 from .convert import cast
 
 
-def _indices(ctx, b, arr, arr_t, idx_t, idx, node_inputs):
+def _indices(ctx, b, arr, arr_t, idx_t, idx, node_inputs, hoisted_checks=None):
     items = list(idx_t.items) if isinstance(idx_t, TupleT) else [idx_t]
     if len(items) != arr_t.ndim:
         raise NotLowerable("partial indexing makes a view")
@@ -35,7 +35,8 @@ def _indices(ctx, b, arr, arr_t, idx_t, idx, node_inputs):
         v = b.extract_value(idx, d) if isinstance(idx_t, TupleT) else idx
         v = cast(ctx, b, v, t, INT) if t != INT else v
         nonneg = graph_vals[d] is not None and ctx.facts.nonneg(graph_vals[d])
-        out.append(cg.wrap_index(ctx, b, arr, d, v, nonneg=nonneg))
+        hoisted = (hoisted_checks or {}).get(d)
+        out.append(cg.wrap_index(ctx, b, arr, d, v, nonneg=nonneg, all_ok=hoisted))
     return out
 
 
@@ -46,7 +47,7 @@ def _getitem(ctx, b, node, args):
         return _tuple_item(ctx, b, node, args)
     if not isinstance(arr_t, Array):
         raise NotLowerable(f"indexing {arr_t}")
-    idx = _indices(ctx, b, args[0], arr_t, idx_t, args[1], node.inputs)
+    idx = _indices(ctx, b, args[0], arr_t, idx_t, args[1], node.inputs, node.hoisted)
     elem = llvm_type(NpScalar(arr_t.dtype))
     where = dict(layout=arr_t.layout, itemsize=arr_t.dtype.itemsize)
     if isinstance(elem, ir.IntType) and elem.width == 1:  # np.bool_ is a byte in memory
@@ -81,7 +82,7 @@ def _setitem(ctx, b, node, args):
     arr_t, idx_t, v_t = node.in_types
     if not isinstance(arr_t, Array):
         raise NotLowerable(f"item assignment on {arr_t}")
-    idx = _indices(ctx, b, args[0], arr_t, idx_t, args[1], node.inputs)
+    idx = _indices(ctx, b, args[0], arr_t, idx_t, args[1], node.inputs, node.hoisted)
     dst = NpScalar(arr_t.dtype)
     v = _assign_cast(ctx, b, args[2], v_t, dst)
     elem = llvm_type(dst)
