@@ -122,6 +122,9 @@ def _compile_cached_locked(graph, level: str, options, fallback):
         hit = cache.load(key)
         if hit is not None:
             alias = cache.alias_from_plan(graph, hit.alias_plan)
+            # Cached code never allocates arrays: numpy's allocation callback is an
+            # address of the process that lowered it, so no such code is stored
+            # (Note [position-independent code]) and kernels.begin_call is not needed.
             run = _runner(graph, hit.address, hit.ir, alias, fallback, lambda: _NO_ARRAYS)
             run.note = "from disk cache"
             return run
