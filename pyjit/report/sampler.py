@@ -43,6 +43,8 @@ import dis
 import threading
 import time
 
+from pyjit.log import log
+
 from .ticker import Ticker
 
 INTERVAL = 0.001
@@ -67,6 +69,7 @@ class Sampler:
         self.samples = 0
         self.active = False
         self._ticker = None
+        self._busy = False
         self._last = 0.0
         self._t0 = self._t1 = 0.0
 
@@ -80,6 +83,7 @@ class Sampler:
         from pyjit.frontend.analyze import analyze
         from pyjit.runtime.dispatcher import RegionDispatcher
         self._skipped = _skipped
+        _skipped(__file__)   # builds capture's skip list now: it imports modules
         self._dispatch_code = RegionDispatcher._dispatch.__code__
         self._user_codes: dict = {}
         self._compiling = _codes(RegionDispatcher._specialize, analyze,
@@ -101,6 +105,21 @@ class Sampler:
         self._last = self._t1
 
     def _on_signal(self, signum, frame) -> None:
+        """The signal handler: it runs inside the user's program, at any bytecode,
+        so it must not raise there; a failure stops sampling (and is logged)."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self._sample(frame)
+        except Exception as exc:  # never break the user's program
+            self._ticker.stop()
+            self.active = False
+            log("errors", "PJ0010 the sampler failed and stopped: %s: %s", type(exc).__name__, exc)
+        finally:
+            self._busy = False
+
+    def _sample(self, frame) -> None:
         now = time.perf_counter()
         previous, self._last = self._last, now
         weight = now - previous
