@@ -2,8 +2,10 @@
 
     >>> addr = compile_ir(str(module), "region_0", level="O1")
 
-Levels map to LLVM's pipelines: O0 → speed level 0 (fastest compile), O1 →
-speed level 2, O2 → speed level 3 with loop and SLP vectorization.  Every
+Levels map to LLVM's pipelines: O0 → speed level 0 and code generation at
+-O0 (fast instruction selection; the fastest compile), O1 → speed level 2, O2 →
+speed level 3 with loop and SLP vectorization; O1 and O2 generate code at -O3.
+One MCJIT engine per code-generation level.  Every
 module passes LLVM's verifier before it is optimised.
 
 For the disk cache (cache.py), ``compile_ir_to_object`` also returns the
@@ -22,6 +24,9 @@ _lock = threading.RLock()
 _state: dict = {}
 
 _SPEED = {"O0": 0, "O1": 2, "O2": 3}
+# Code generation (instruction selection, register allocation) per level: O0 uses
+# LLVM's fast path, which is most of what makes O0 compile fast.
+_CODEGEN = {"O0": 0, "O1": 3, "O2": 3}
 
 
 def _llvm():
@@ -42,6 +47,20 @@ def _init():
         _state["engine"] = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         _state["keep"] = []
     return _state
+
+
+def _engine(level: str):
+    """The MCJIT engine that generates code for ``level`` (see ``_CODEGEN``)."""
+    st = _init()
+    opt = _CODEGEN[level]
+    if opt == 3:
+        return st["engine"]
+    key = f"engine{opt}"
+    if key not in st:
+        cpu, features = st["cpu"]
+        tm = st["target"].create_target_machine(cpu=cpu, features=features, opt=opt, jit=True)
+        st[key] = _llvm().create_mcjit_compiler(_llvm().parse_assembly(""), tm)
+    return st[key]
 
 
 def _pic_machine():
@@ -89,10 +108,11 @@ def compile_ir(text: str, name: str, level: str = "O1") -> int:
     with _lock:
         st = _init()
         mod = _optimized(text, level)
-        st["engine"].add_module(mod)
-        st["engine"].finalize_object()
+        engine = _engine(level)
+        engine.add_module(mod)
+        engine.finalize_object()
         st["keep"].append(mod)
-        return st["engine"].get_function_address(name)
+        return engine.get_function_address(name)
 
 
 def compile_ir_to_object(text: str, name: str, level: str = "O1") -> tuple[int, bytes]:
