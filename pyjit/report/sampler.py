@@ -17,7 +17,8 @@ Note [eager time by sampling]
     all samples add up to the run's wall time.  A sample is classified by the stack:
 
     * a frame of pyjit's analysis or specialization (``analyze``, ``_specialize``,
-      capture's ``_on_frame``) is on the stack: ``compiling`` (pyjit's own cost);
+      capture's ``_on_frame``, handing a new key to the C dispatcher) is on the
+      stack: ``compiling`` (pyjit's own cost);
     * the region dispatcher is calling a specialization's entry (the frame inside
       ``_dispatch`` is ``spec.entry``'s): ``compiled`` (time inside a region; exactly what the dispatcher's timer measures).  Native code has
       no bytecode boundary, so a timer that fires while it runs is handled when it
@@ -86,8 +87,9 @@ class Sampler:
         _skipped(__file__)   # builds capture's skip list now: it imports modules
         self._dispatch_code = RegionDispatcher._dispatch.__code__
         self._user_codes: dict = {}
-        self._compiling = _codes(RegionDispatcher._specialize, analyze,
-                                 capture._on_frame)
+        from pyjit.runtime import cdispatch
+        self._compiling = _codes(RegionDispatcher._specialize, analyze, capture._on_frame,
+                                 cdispatch.serve)
         self._t0 = self._last = time.perf_counter()
         if threading.current_thread() is not threading.main_thread():
             return False
