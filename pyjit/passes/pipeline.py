@@ -13,6 +13,8 @@
 At every level a region is one native function (the LLVM backend compiles the
 whole graph, loops included).  Each step takes the typed graph, rewrites it in
 place and returns how many changes it made (``graph.pass_log``: [(step, changes)]).
+``graph.fastmath`` tells the backend whether ``fastmath=True`` allows it to
+reassociate float arithmetic (the only opt-in to that).
 The steps work on a copy; if one fails, the region compiles unoptimized and the
 failure is logged (under ``PYJIT_CHECK=1`` it raises, and the verifier runs
 after every step).
@@ -54,12 +56,12 @@ STEPS = {
 def optimize(graph, options):
     level = getattr(options, "level", "O1")
     steps = STEPS[level]
-    graph.fused = {}
-    graph.pass_log = []
+    fastmath = bool(getattr(options, "fastmath", False))
+    graph.fused, graph.pass_log, graph.fastmath = {}, [], fastmath
     if not steps:
         return graph
     work = clone(graph)
-    work.fused, work.pass_log = {}, []
+    work.fused, work.pass_log, work.fastmath = {}, [], fastmath
     try:
         for name, step in steps:
             changes = step(work, options)
