@@ -26,7 +26,7 @@ from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
 
 from . import cache
-from .reprs import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
+from .slots import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
 
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
