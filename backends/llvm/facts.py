@@ -8,7 +8,10 @@ proves the few facts that remove those costs without changing what any check
 guards:
 
 ``nonneg(v)``
-    ``v`` is an ``int`` that is never negative: a literal ``>= 0``, a length,
+    ``v < 0`` is never true.  For a float: a literal, ``x * x``, or a sum,
+    product, square root or absolute value of such floats (NaN and ``-0.0``
+    may occur: neither is ``< 0``); ``math.sqrt`` then needs no domain check.
+    For an ``int``, ``v`` is never negative: a literal ``>= 0``, a length,
     a shape item, a sum or product of such values, a range item with a
     non-negative start and step, or a block parameter all of whose incoming
     values are non-negative (an optimistic fixpoint, so loop counters qualify).
@@ -43,7 +46,7 @@ Note [guarded range arithmetic]
 """
 from __future__ import annotations
 
-from pyjit.ir.types import INT
+from pyjit.ir.types import FLOAT, INT, NpScalar, UnionT, members
 from pyjit.ir.verify import _dominators
 
 # Ops whose int result is >= 0 whenever their int inputs are (checked arithmetic:
@@ -82,6 +85,16 @@ def _is_int(v) -> bool:
     return v.type == INT
 
 
+def _is_float(v) -> bool:
+    """A Python float, a numpy float, or a union of those (no ``undef``)."""
+    ms = members(v.type) if isinstance(v.type, UnionT) else [v.type]
+    return all(m == FLOAT or isinstance(m, NpScalar) and m.dtype.kind == "f" for m in ms)
+
+
+def _is_num(v) -> bool:
+    return _is_int(v) or _is_float(v)
+
+
 def _nonneg_values(graph, producers) -> set:
     incoming: dict = {}
     for blk in graph.blocks:
@@ -92,13 +105,14 @@ def _nonneg_values(graph, producers) -> set:
                 incoming.setdefault(p, []).append(a)
     # Optimistic: every int block parameter with incoming values starts as
     # non-negative; one with a possibly negative incoming value is dropped.
-    params = {p for p in incoming if _is_int(p)}
+    params = {p for p in incoming if _is_num(p)}
     while True:
         known = set(params)
         for blk in graph.blocks:
             for n in blk.nodes:
                 out = n.outputs[0]
-                if _is_int(out) and _node_nonneg(n, known, producers):
+                if _is_int(out) and _node_nonneg(n, known, producers) or \
+                        _is_float(out) and _float_nonneg(n, known):
                     known.add(out)
         dropped = {p for p in params if not all(a in known for a in incoming[p])}
         if not dropped:
@@ -153,6 +167,20 @@ def _use_sites(graph) -> dict:
         for v in e.all_values():
             sites.setdefault(v, set()).update(exit_blocks[k])
     return sites
+
+
+def _float_nonneg(n, known) -> bool:
+    """``x < 0`` is never true of the float ``n`` computes (it may be NaN or -0.0)."""
+    if n.op == "const":
+        v = n.attrs.get("value")
+        return isinstance(v, float) and not v < 0.0
+    ins = n.inputs
+    if n.op in ("mul", "imul") and len(ins) == 2 and ins[0] is ins[1] and _is_float(ins[0]):
+        return True  # x * x
+    if n.op in ("add", "iadd", "mul", "imul"):  # no -inf, no negative finite value
+        return all(_is_float(v) and v in known for v in ins)
+    return n.op in ("math.sqrt", "np.sqrt", "abs", "math.fabs", "np.abs", "np.fabs") and \
+        all(_is_float(v) for v in ins)
 
 
 def _guarded_nodes(graph, uses, producers, nonneg) -> set:

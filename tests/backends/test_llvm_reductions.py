@@ -4,6 +4,8 @@ views, every int and float dtype, sizes around the 8/128 pairwise blocks.
 Also: the range-loop facts of facts.py keep every check that can fail, and the
 engine's verifier rejects a broken module."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -297,3 +299,27 @@ def test_conditional_access_is_not_hoisted(fn):
     assert jf(a, 50) == fn(a, 50)
     exits = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
     assert exits and all(s.backend == "llvm" for s in exits)
+
+
+def sqrt_of_squares(a):
+    d = 0.0
+    for k in range(a.shape[0]):
+        d += a[k] * a[k]
+    return math.sqrt(d)
+
+
+def sqrt_of_difference(a):
+    d = 0.0
+    for k in range(a.shape[0]):
+        d += a[k] * a[k] - 1.0
+    return math.sqrt(d)
+
+
+@pytest.mark.parametrize("a", [np.array([3.0, 4.0]), np.array([np.nan, 1.0]), np.array([-np.inf]),
+                               np.array([-0.0]), np.zeros(0), np.array([0.5])])
+@pytest.mark.parametrize("fn", [sqrt_of_squares, sqrt_of_difference])
+def test_sqrt_domain_check_only_where_needed(fn, a):
+    """A sum of squares skips math.sqrt's check (facts.py); anything else keeps
+    it, and CPython's ValueError comes through the bailout."""
+    jf = pyjit.jit(fn, backend="llvm")
+    assert _outcome(jf, a) == _outcome(fn, a)

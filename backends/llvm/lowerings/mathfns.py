@@ -56,7 +56,8 @@ def _one(name):
         (x,) = _as_double(ctx, b, node, args)
         r = cg.call_math(ctx, b, name, [x])
         if name == "sqrt":  # the checks below, simplified: only x < 0 gives a NaN
-            cg.bail_if(ctx, b, b.fcmp_ordered("<", x, ir.Constant(F64, 0.0)))
+            if not ctx.facts.nonneg(node.inputs[0]):  # a sum of squares never is
+                cg.bail_if(ctx, b, b.fcmp_ordered("<", x, ir.Constant(F64, 0.0)))
         elif name != "fabs":  # fabs never fails
             _domain_checks(ctx, b, r, [x])
         return r
