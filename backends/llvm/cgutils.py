@@ -105,7 +105,8 @@ def element_pointer(b, arr, indices, elem_ty, layout: str = "A", itemsize: int =
         order = range(ndim) if layout == "C" else reversed(range(ndim))
         flat = None
         for d in order:
-            flat = indices[d] if flat is None else b.add(b.mul(flat, b.extract_value(arr, [1, d])), indices[d])
+            flat = indices[d] if flat is None else \
+                b.add(b.mul(flat, b.extract_value(arr, [1, d])), indices[d])
         offset = b.mul(flat, ir.Constant(I64, itemsize))
     else:
         offset = ZERO64
