@@ -25,7 +25,7 @@ from pyjit.ir.types import Array, TupleT
 from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
 
-from . import cache
+from . import addresses, cache
 from .slots import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
 
 _names = itertools.count()
@@ -92,20 +92,30 @@ class _Reference:
 
 
 def _lower(graph, name: str):
-    """LLVM IR text for the graph, and the live-ins that exit arrays alias."""
+    """LLVM IR text for the graph, the live-ins that exit arrays alias, and the
+    module's address globals (addresses.table)."""
     _, Lowering, _ = _lowering()
     low = Lowering(graph, name)
     text = low.run()
     if on("llvm"):
         log("llvm", "%s", text)
-    return text, low.alias
+    return text, low.alias, addresses.table(low)
+
+
+def _bind(engine, name: str, table: list) -> None:
+    """Fill the address globals of code just linked by MCJIT (Note [address globals])."""
+    try:
+        addresses.bind(name, table, engine.global_address)
+    except addresses.Unresolvable as exc:  # cannot happen: the lowering resolved them
+        raise NotLowerable(f"an address of this process: {exc}") from None
 
 
 def _compile(graph, level: str, fallback):
     engine, _, begin_call = _lowering()
     name = f"pyjit_region_{next(_names)}"
-    text, alias = _lower(graph, name)
+    text, alias, table = _lower(graph, name)
     address = engine.compile_ir(text, name, level)
+    _bind(engine, name, table)
     return _runner(graph, address, text, alias, fallback, begin_call)
 
 
@@ -119,18 +129,17 @@ def _compile_cached(graph, level: str, options, fallback):
 def _compile_cached_locked(graph, level: str, options, fallback):
     key, why_not = cache.key(graph, level, options)
     if key is not None:
-        hit = cache.load(key)
+        hit = cache.load(key)  # linked, its address globals bound
         if hit is not None:
             alias = cache.alias_from_plan(graph, hit.alias_plan)
-            # Cached code never allocates arrays: numpy's allocation callback is an
-            # address of the process that lowered it, so no such code is stored
-            # (Note [position-independent code]) and kernels.begin_call is not needed.
-            run = _runner(graph, hit.address, hit.ir, alias, fallback, lambda: _NO_ARRAYS)
+            run = _runner(graph, hit.address, hit.ir, alias, fallback, _collector(hit.addresses))
             run.note = "from disk cache"
             return run
     engine, _, begin_call = _lowering()
+    if key is not None and cache.spoilt(key):
+        key, why_not = None, "a damaged entry for this key was linked"
     name = cache.symbol(key) if key is not None else f"pyjit_region_{next(_names)}"
-    text, alias = _lower(graph, name)
+    text, alias, table = _lower(graph, name)
     if key is not None:
         why_not = cache.position_dependent(text)
     if why_not is not None:
@@ -138,13 +147,25 @@ def _compile_cached_locked(graph, level: str, options, fallback):
         if key is not None:  # the key's symbol names cached code only: this module is not
             fresh = f"pyjit_region_{next(_names)}"
             name, text = fresh, text.replace(name, fresh)
-        run = _runner(graph, engine.compile_ir(text, name, level), text, alias, fallback,
-                      begin_call)
+        address = engine.compile_ir(text, name, level)
+        _bind(engine, name, table)
+        run = _runner(graph, address, text, alias, fallback, begin_call)
         run.note = f"not cached: {why_not}"
         return run
     address, obj = engine.compile_ir_to_object(text, name, level)
-    cache.store(key, cache.Entry(name, address, text, cache.alias_plan(graph, alias)), obj)
+    _bind(engine, name, table)
+    cache.store(key, cache.Entry(name, address, text, cache.alias_plan(graph, alias), table), obj)
     return _runner(graph, address, text, alias, fallback, begin_call)
+
+
+def _collector(table: list):
+    """``begin_call`` for cached code: numpy's allocation callback collects the
+    arrays of the call (kernels.py) if the code allocates; else nothing to do,
+    and the lowering need not be imported."""
+    if addresses.allocates(table):
+        from .kernels import begin_call
+        return begin_call
+    return lambda: _NO_ARRAYS
 
 
 def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):

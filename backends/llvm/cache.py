@@ -2,11 +2,13 @@
 
     >>> k, why_not = key(typed_graph, "O1", options)   # None, reason: not cacheable
     >>> hit = load(k)                                   # an Entry with an address, or None
-    >>> store(k, Entry(symbol(k), address, ir_text, alias_plan(graph, alias)), object_code)
+    >>> store(k, Entry(symbol(k), address, ir_text, alias_plan(graph, alias), table), object_code)
 
 An entry is ``pyjit-c<FORMAT>-<key>.pjc`` in ``directory()``: a header (the
-entry's symbol, its IR text, how exit arrays alias live-ins) and the module's
-position-independent object code (Note [cache entry format]).  Where the system linker
+entry's symbol, its IR text, how exit arrays alias live-ins, the symbolic names
+of its address globals) and the module's position-independent object code (Note
+[cache entry format]).  Loading links the code and fills its address globals
+with this process's addresses (addresses.py, Note [address globals]).  Where the system linker
 can, the object is also linked into ``pyjit-c<FORMAT>-<key>.so``: loading that
 with ``dlopen`` costs ~0.2 ms and needs no LLVM at all, where linking the object
 with MCJIT first loads LLVM's library (~40 ms).  Writes go to a temporary file
@@ -40,10 +42,12 @@ Note [position-independent code]
     The cached object must run in a process where every address differs.
     The module's own functions and constants are reached PC-relative (the
     object is emitted with ``reloc=pic``), libm and libc by symbol name,
-    resolved at load.  An address baked into the IR as a number
-    (``inttoptr i64 140…`` — a ctypes callback, a numpy inner loop) is only
-    valid in the process that lowered it: such a module is compiled as usual
-    but not stored (``position_dependent``); explain's note says so.
+    resolved at load.  Addresses of this process that the code calls (numpy's
+    allocation callback, numpy's inner loops) are globals that the loader fills
+    (Note [address globals]).  An address baked into the IR as a number
+    (``inttoptr i64 140…``) would be valid only in the process that lowered
+    it: a lowering must not emit one, and if one does, the module is compiled
+    as usual but not stored (``position_dependent``); explain's note says so.
 """
 from __future__ import annotations
 
@@ -59,12 +63,14 @@ from pyjit.ir.printer import print_graph
 from pyjit.ir.types import UNBOUND, Array, Const, Type
 from pyjit.log import log
 
+from . import addresses
+
 try:  # CPython's own BLAKE2: ~0.4 ms to import, where hashlib first loads OpenSSL (~7 ms)
     from _blake2 import blake2b
 except ImportError:  # a build without the built-in hashes
     from hashlib import blake2b
 
-FORMAT = 1
+FORMAT = 2
 _PREFIX = f"pyjit-c{FORMAT}-"
 _MAGIC = b"PYJIT-CACHE %d\n" % FORMAT
 _DIGEST = 20  # bytes of BLAKE2b
@@ -79,12 +85,14 @@ def _digest(data: bytes) -> bytes:
 
 class Entry:
     """A compiled region, as the backend needs it to build ``run``: the native
-    entry's symbol and address, the IR (``run.ir``) and the alias plan."""
+    entry's symbol and address, the IR (``run.ir``), the alias plan and the
+    address globals' table (addresses.table)."""
 
-    __slots__ = ("name", "address", "ir", "alias_plan")
+    __slots__ = ("name", "address", "ir", "alias_plan", "addresses")
 
-    def __init__(self, name: str, address: int, ir: str, alias_plan: list):
+    def __init__(self, name: str, address: int, ir: str, alias_plan: list, table: list):
         self.name, self.address, self.ir, self.alias_plan = name, address, ir, alias_plan
+        self.addresses = table
 
 
 def directory() -> str:
@@ -308,34 +316,47 @@ def _paths(k: str) -> tuple[str, str]:
 
 
 _loaded: dict = {}  # key -> Entry: what this process already linked
+_spoilt: set = set()  # keys whose symbol MCJIT linked from an entry that proved unusable
 
 
 def load(k: str) -> Entry | None:
-    """The entry for key ``k``, linked into this process, or None (a miss)."""
+    """The entry for key ``k``, linked into this process with its address
+    globals filled (Note [address globals]), or None (a miss)."""
     if k in _loaded:
         return _loaded[k]
     entry_path, so_path = _paths(k)
     try:
         with open(entry_path, "rb") as f:
             header, obj = _parse(f.read())
+        resolved = addresses.resolve_all(header["addresses"])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, addresses.Unresolvable) as exc:
         log("llvm", "disk cache: ignoring %s: %s", entry_path, exc)
         return None
-    address = _load_shared(so_path, header["shared"], header["name"])
+    name = header["name"]
+    address = _load_shared(so_path, header["shared"], name, resolved)
     if address is None:
         try:
             from . import engine
-            address = engine.load_object(obj, header["name"])
+            address = engine.load_object(obj, name)
+            if address:
+                addresses.write(name, resolved, engine.global_address)
         except Exception as exc:  # noqa: BLE001  (a bad entry is a miss, never an error)
             log("llvm", "disk cache: cannot load %s: %s", entry_path, exc)
-            return None
+            address = 0
         if not address:
+            _spoilt.add(k)
             return None
-    entry = _loaded[k] = Entry(header["name"], address, header["ir"], header["alias"])
+    entry = _loaded[k] = Entry(name, address, header["ir"], header["alias"], header["addresses"])
     log("llvm", "disk cache: hit %s", entry_path)
     return entry
+
+
+def spoilt(k: str) -> bool:
+    """Whether this process linked the entry of ``k`` and could not use it: its
+    symbol is taken, so a new compile must use another name (and not store)."""
+    return k in _spoilt
 
 
 # Note [cache entry format]
@@ -359,7 +380,8 @@ def _parse(data: bytes) -> tuple[dict, bytes]:
         raise ValueError("contents do not match their digest (truncated or corrupted)")
     n = int.from_bytes(body[:8], "little")
     header = marshal.loads(body[8:8 + n])
-    if not isinstance(header, dict) or not {"name", "ir", "alias", "shared"} <= header.keys():
+    if not isinstance(header, dict) or \
+            not {"name", "ir", "alias", "shared", "addresses"} <= header.keys():
         raise ValueError("incomplete header")
     return header, body[8 + n:]
 
@@ -367,7 +389,7 @@ def _parse(data: bytes) -> tuple[dict, bytes]:
 _libraries: list = []  # loaded shared libraries stay loaded: their code is in use
 
 
-def _load_shared(path: str, digest: bytes | None, name: str) -> int | None:
+def _load_shared(path: str, digest: bytes | None, name: str, resolved: list) -> int | None:
     if digest is None:
         return None
     try:
@@ -377,9 +399,13 @@ def _load_shared(path: str, digest: bytes | None, name: str) -> int | None:
         import ctypes
         lib = ctypes.CDLL(path)
         address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+
+        def where(symbol):
+            return ctypes.addressof(ctypes.c_void_p.in_dll(lib, symbol))
+        addresses.write(name, resolved, where)
     except FileNotFoundError:
         return None
-    except (OSError, AttributeError) as exc:
+    except (OSError, AttributeError, ValueError, addresses.Unresolvable) as exc:
         log("llvm", "disk cache: %s not usable (%s); linking the object instead", path, exc)
         return None
     _libraries.append(lib)
@@ -412,7 +438,7 @@ def _write_entry(k: str, entry: Entry, obj: bytes) -> None:
     try:
         os.makedirs(os.path.dirname(entry_path), exist_ok=True)
         header = {"name": entry.name, "ir": entry.ir, "alias": entry.alias_plan,
-                  "shared": _link_shared(obj, so_path)}
+                  "addresses": entry.addresses, "shared": _link_shared(obj, so_path)}
         _write_atomic(entry_path, _encode(header, obj))
     except Exception as exc:  # noqa: BLE001  (a cache that cannot write only stores nothing)
         log("llvm", "disk cache: cannot store %s: %s", entry_path, exc)

@@ -137,6 +137,18 @@ def load_object(obj: bytes, name: str) -> int:
         return st["engine"].get_function_address(name)
 
 
+def global_address(name: str) -> int:
+    """The address of the global variable ``name`` in whichever engine linked
+    it (0 if none did): where addresses.bind writes (Note [address globals])."""
+    with _lock:
+        for key, engine in list(_state.items()):
+            if key.startswith("engine"):
+                address = engine.get_global_value_address(name)
+                if address:
+                    return address
+        return 0
+
+
 def optimized_ir(text: str, level: str = "O1") -> str:
     """The module after optimisation, for ``PYJIT_LOG=llvm`` and tests."""
     with _lock:

@@ -26,6 +26,7 @@ from pyjit.ir.registry import OPS
 from pyjit.ir.types import Array, NpScalar
 
 from . import cgutils as cg
+from .addresses import load_address
 from .lower import LOWERINGS, NodeView, NotLowerable
 from .reprs import I8P, I64, llvm_type
 
@@ -253,7 +254,7 @@ def _allocate(ctx, b, shape, t: Array):
     for d, n in enumerate(shape):
         b.store(n, b.gep(buf, [ir.Constant(I64, 0), ir.Constant(I64, d)]))
     fnty = ir.FunctionType(I64, [I64, I64.as_pointer(), I64])
-    fn = b.inttoptr(ir.Constant(I64, _ALLOC_ADDR), fnty.as_pointer())
+    fn = load_address(ctx, b, ("alloc",), fnty.as_pointer())  # _ALLOC_ADDR, Note [address globals]
     data = b.call(fn, [ir.Constant(I64, ndim), b.bitcast(buf, I64.as_pointer()),
                        ir.Constant(I64, t.dtype.num)])
     cg.bail_if(ctx, b, b.icmp_signed("==", data, ir.Constant(I64, 0)))

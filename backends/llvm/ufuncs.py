@@ -7,16 +7,11 @@ numpy's exact results, native code calls the very inner loop numpy would run
 with a count of one.  Ops with an exact native form (``+``, ``*``, ``sqrt``…)
 have their own lowerings; this is the lowering for every other ufunc op.
 
-Note [ufunc struct]
-    The loop table is read from the ``PyUFuncObject`` C struct of numpy's public
-    C API (numpy/ufuncobject.h): ``functions``, ``data``, ``ntypes``,
-    ``types``.  ``_check_layout`` verifies the field offsets against the
-    ufunc's Python-visible ``ntypes``/``nin``/``nout`` at import, and the
-    lowering is disabled if they disagree (a numpy whose struct changed).
+The loop table is read from numpy's ufunc struct (addresses.py, Note [ufunc
+struct]); the loop's addresses reach the code through globals filled at load
+(Note [address globals]), so that the code can be cached.
 """
 from __future__ import annotations
-
-import ctypes
 
 import numpy as np
 from llvmlite import ir
@@ -24,52 +19,10 @@ from llvmlite import ir
 from pyjit.ir import registry
 from pyjit.ir.types import NpScalar, PyScalar
 
+from .addresses import load_address, loop_for, loop_signature
 from .lower import LOWERINGS, NotLowerable
 from .lowerings.convert import cast
 from .reprs import I8P, I64, llvm_type, scalar_kind
-
-
-class _UFuncStruct(ctypes.Structure):
-    _fields_ = [("ob_refcnt", ctypes.c_ssize_t), ("ob_type", ctypes.c_void_p),
-                ("nin", ctypes.c_int), ("nout", ctypes.c_int), ("nargs", ctypes.c_int),
-                ("identity", ctypes.c_int),
-                ("functions", ctypes.POINTER(ctypes.c_void_p)),
-                ("data", ctypes.POINTER(ctypes.c_void_p)),
-                ("ntypes", ctypes.c_int), ("reserved1", ctypes.c_int),
-                ("name", ctypes.c_char_p), ("types", ctypes.POINTER(ctypes.c_char))]
-
-
-def _struct(ufunc) -> _UFuncStruct | None:
-    s = _UFuncStruct.from_address(id(ufunc))
-    if (s.nin, s.nout, s.ntypes) != (ufunc.nin, ufunc.nout, ufunc.ntypes):
-        return None
-    return s
-
-
-def _check_layout() -> bool:
-    s = _struct(np.exp)
-    return s is not None and s.name == b"exp"
-
-
-_LAYOUT_OK = _check_layout()
-
-
-def loop_for(ufunc, dtypes: tuple):
-    """``(function address, data address)`` of numpy's loop for these dtypes, or None."""
-    if not _LAYOUT_OK:
-        return None
-    s = _struct(ufunc)
-    if s is None:
-        return None
-    chars = "".join(np.dtype(d).char for d in dtypes)
-    sig = chars[:ufunc.nin] + "->" + chars[ufunc.nin:]
-    try:
-        k = ufunc.types.index(sig)
-    except ValueError:
-        return None
-    fn = s.functions[k]
-    data = s.data[k] if s.data else None
-    return (fn, data or 0) if fn else None
 
 
 def _resolved(ufunc, in_types):
@@ -104,7 +57,6 @@ def lower_ufunc_loop(ctx, b, node, args):
     loop = loop_for(ufunc, dtypes)
     if loop is None:
         raise NotLowerable(f"no numpy loop for {ufunc.__name__}{dtypes}")
-    fn_addr, data_addr = loop
     n = ufunc.nin + 1
     slots = []
     for v, t, d in zip(args, node.in_types, dtypes[:ufunc.nin]):
@@ -125,11 +77,21 @@ def lower_ufunc_loop(ctx, b, node, args):
     for i in range(n):
         b.store(ir.Constant(I64, 0), b.gep(steps, [ir.Constant(I64, 0), ir.Constant(I64, i)]))
     loop_ty = ir.FunctionType(ir.VoidType(), [I8P.as_pointer(), I64.as_pointer(), I64.as_pointer(), I8P])
-    callee = b.inttoptr(ir.Constant(I64, fn_addr), loop_ty.as_pointer())
+    callee, data = _loop_addresses(ctx, b, ufunc, dtypes, loop_ty)
     b.call(callee, [b.bitcast(argv, I8P.as_pointer()), dims,
-                    b.bitcast(steps, I64.as_pointer()), b.inttoptr(ir.Constant(I64, data_addr), I8P)])
+                    b.bitcast(steps, I64.as_pointer()), data])
     r = _from_mem(b, b.load(out_slot), out_ty)
     return cast(ctx, b, r, out_t, node.out_type) if out_t != node.out_type else r
+
+
+def _loop_addresses(ctx, b, ufunc, dtypes, loop_ty):
+    """The loop's function and data pointers, loaded from the module's address
+    globals (Note [address globals]): numpy's loop by ufunc name and signature."""
+    if getattr(np, ufunc.__name__, None) is not ufunc:
+        raise NotLowerable(f"{ufunc.__name__} is not numpy's ufunc of that name")
+    name = ("ufunc", ufunc.__name__, loop_signature(ufunc, dtypes))
+    return (load_address(ctx, b, name + ("function",), loop_ty.as_pointer()),
+            load_address(ctx, b, name + ("data",), I8P))
 
 
 class BlockCall:
@@ -179,11 +141,10 @@ class BlockCall:
             size = self.dtypes[i].itemsize
             b.store(ir.Constant(I64, size), b.gep(steps, [ir.Constant(I64, 0), ir.Constant(I64, i)]))
         b.store(m, dims)
-        fn_addr, data_addr = self.loop
         loop_ty = ir.FunctionType(ir.VoidType(), [I8P.as_pointer(), I64.as_pointer(), I64.as_pointer(), I8P])
-        callee = b.inttoptr(ir.Constant(I64, fn_addr), loop_ty.as_pointer())
+        callee, data = _loop_addresses(self.ctx, b, self.ufunc, self.dtypes, loop_ty)
         b.call(callee, [b.bitcast(argv, I8P.as_pointer()), dims, b.bitcast(steps, I64.as_pointer()),
-                        b.inttoptr(ir.Constant(I64, data_addr), I8P)])
+                        data])
 
     def load_result(self, b, j):
         et = self.elem_types[-1]
