@@ -19,7 +19,8 @@ How each matches numpy bit for bit:
   of several *equal* values, which only shows for ``0.0`` against ``-0.0``, and
   canonicalise a NaN result (``-nan`` becomes ``nan``, but not on short or
   strided arrays).  So a NaN result bails out, and so does a zero when another
-  element is the other zero: numpy itself computes those answers.
+  element is the other zero: numpy itself computes those answers.  That frees
+  the loop's order, so it vectorizes (``_float_extreme``).
 * ``argmin``/``argmax``: the first index of the extreme value, or of the first
   NaN (numpy's documented rule).
 * ``min``/``max``/``argmin``/``argmax``/``mean`` of an empty array bail out:
@@ -68,7 +69,7 @@ def _flat(ctx, b, node, args):
         raise NotLowerable(f"{node.op} of {t}")
     arr = args[0]
     data = b.extract_value(arr, 0)
-    if t.ndim == 1:
+    if t.ndim == 1 and t.layout not in "CF":
         return data, b.extract_value(arr, [1, 0]), b.extract_value(arr, [2, 0]), kind, t
     if t.layout not in "CF":
         raise NotLowerable(f"{node.op} of a strided {t.ndim}-d array (numpy reduces it row by row)")
@@ -223,6 +224,8 @@ def _extreme(ctx, b, node, args):
     cg.bail_if(ctx, b, b.icmp_signed("==", n, _ZERO))  # numpy raises ValueError
     op = "<" if node.op.endswith("min") else ">"
     first = _load(b, data, _ZERO, stride, t)
+    if kind[0] == "f" and not node.op.startswith("np.arg"):
+        return _float_extreme(ctx, b, op, data, n, stride, t, first)
 
     def step(b, i, accs):
         x = _load(b, data, i, stride, t)
@@ -233,6 +236,22 @@ def _extreme(ctx, b, node, args):
         return idx
     if kind[0] == "f":
         _bail_if_ambiguous(ctx, b, data, n, stride, t, acc)
+    return acc
+
+
+def _float_extreme(ctx, b, op, data, n, stride, t, first):
+    """min/max of floats, vectorizable: the compare and select carry ``nnan nsz``
+    (LLVM may then reorder them), which is sound because any NaN bails out
+    before the result is used, and a zero result is checked for the other zero."""
+    fast = ("nnan", "nsz")
+
+    def step(b, i, a):
+        x = _load(b, data, i, stride, t)
+        m = b.select(b.fcmp_ordered(op, x, a[0], flags=fast), x, a[0], flags=fast)
+        return [m, b.or_(a[1], b.fcmp_unordered("uno", x, x))]
+    acc, any_nan = counted_loop(ctx, b, _ONE, n, [first, b.fcmp_unordered("uno", first, first)], step)
+    cg.bail_if(ctx, b, any_nan)  # before any use of acc, which is poison if a NaN was seen
+    _bail_if_ambiguous(ctx, b, data, n, stride, t, acc)
     return acc
 
 
