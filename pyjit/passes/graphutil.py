@@ -12,7 +12,10 @@ Note [what a pass may move]
     never hoisted and never deleted (deleting one would also drop an exception
     CPython raises).  ``can_raise`` answers per types, not per op: ``add`` on two
     floats cannot fail; on Python ints it can overflow 64 bits; on arrays it can
-    fail to broadcast or to allocate.
+    fail to broadcast or to allocate.  Any op reading an array (but its
+    attributes) counts as one that can fail: a backend may leave a reduction
+    through its exit even where numpy would not raise (the LLVM sum bails out to
+    numpy on a NaN).
 """
 from __future__ import annotations
 
@@ -48,6 +51,8 @@ def can_raise(node) -> bool:
     op = OPS[node.op]
     if any(isinstance(o.type, Array) for o in node.outputs):
         return True  # allocation, broadcasting
+    if not node.op.startswith("attr.") and any(isinstance(v.type, Array) for v in node.inputs):
+        return True  # reading arrays: bounds, and the backend may bail out (a NaN in a sum)
     if not op.may_raise:
         return False
     types = [v.type for v in node.inputs]

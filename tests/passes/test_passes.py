@@ -249,3 +249,33 @@ def test_fusion_marks_single_use_chains():
     fusion.run(graph)
     fused = {n.out.id: c.out.id for n, c in graph.fused.items()}
     assert fused == {2: 4, 3: 4}  # %4 is used twice: materialised once
+
+
+def test_licm_keeps_array_reads_in_the_loop():
+    """``a.sum()`` in a loop that never writes ``a`` is invariant, but the backend may
+    leave it through its statement's exit (LLVM's sum bails out on a NaN), and those
+    values are not defined before the loop: it stays.  ``a.shape`` moves."""
+    out = after("""
+        graph f(%0 = local a, %1 = local n) {
+        ^0(%0 a:f64[?], %1 n:int):
+          %2:int = const {value=0}
+          %3:float = const {value=0.0}
+          br ^1(%2, %3)
+        ^1(%4 i:int, %5 t:float|f64):
+          %6:bool = lt %4, %1
+          cbr %6, ^2(), ^3()
+        ^2():
+          %7:f64 = np.sum %0 !0
+          %8:(int,) = attr.shape %0 !0
+          %9:f64 = add %5, %7 !0
+          %10:int = const {value=1}
+          %11:int = add %4, %10 !0
+          br ^1(%11, %9)
+        ^3():
+          exit 1
+        exits:
+          0 resume 3 i=%4 t=%5
+          1 end t=%5 s=%8
+        }""".replace("s=%8", ""), licm.run)
+    loop = out.split("^2():")[1]
+    assert "np.sum" in loop and "attr.shape" not in loop
