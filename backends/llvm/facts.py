@@ -60,12 +60,11 @@ _ALWAYS_NONNEG = frozenset({"range_len", "len", "attr.size", "attr.ndim"})
 
 
 class Facts:
-    def __init__(self, graph, uses: dict, producers: dict):
+    def __init__(self, graph, producers: dict):
         self.graph = graph
-        self.uses = uses
         self.producers = producers
         self._nonneg = _nonneg_values(graph, producers)
-        self._guarded = _guarded_nodes(graph, uses, producers, self._nonneg)
+        self._guarded = _guarded_nodes(graph, producers, self._nonneg)
 
     def nonneg(self, v) -> bool:
         return v in self._nonneg
@@ -183,7 +182,7 @@ def _float_nonneg(n, known) -> bool:
         all(_is_float(v) for v in ins)
 
 
-def _guarded_nodes(graph, uses, producers, nonneg) -> set:
+def _guarded_nodes(graph, producers, nonneg) -> set:
     """Nodes of a ``k < n`` header whose every use runs only after the header took
     its true branch: every use site is the true branch's arguments or a block
     dominated by the true target, and that target has the header as its only

@@ -77,7 +77,7 @@ class Lowering:
         self.alias = _input_aliases(graph)
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
         self.uses = _use_counts(graph)
-        self.facts = Facts(graph, self.uses, self.producers)
+        self.facts = Facts(graph, self.producers)
         self.loop_plans = hoist.plan(graph, self.producers)
         self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
 
