@@ -176,7 +176,7 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):
     exits = [_exit_plan(e, alias) for e in graph.exits]
     nout = max((n for _, n in exits), default=1)
     entry = _ENTRY(address)
-    materialize = _materializer()
+    materialize = _materialize
     local = threading.local()  # slot buffers per thread: native code never re-enters
 
     def buffers():
@@ -277,6 +277,11 @@ class _View:
                                     "strides": strides, "typestr": dtype.str, "version": 3}
 
 
-def _materializer():
+def _materialize(kind: str, values: list):
+    """The object an exit pushes for a stack item: a return value as it is, an
+    iterator rebuilt by the numpy backend's interpreter (imported only then:
+    ~1.2 ms that a warm first call need not pay)."""
+    if kind == "value":
+        return values[0]
     from pyjit.backends.numpy.interpreter import materialize
-    return materialize
+    return materialize(kind, values)

@@ -8,8 +8,8 @@ An entry is ``pyjit-c<FORMAT>-<key>.pjc`` in ``directory()``: a header (the
 entry's symbol, its IR text, how exit arrays alias live-ins, the symbolic names
 of its address globals) and the module's position-independent object code (Note
 [cache entry format]).  Loading links the code and fills its address globals
-with this process's addresses (addresses.py, Note [address globals]).  Where the system linker
-can, the object is also linked into ``pyjit-c<FORMAT>-<key>.so``: loading that
+with this process's addresses (addresses.py, Note [address globals]).  Where the
+system linker can, the object is also linked into ``pyjit-c<FORMAT>-<key>.so``: loading that
 with ``dlopen`` costs ~0.2 ms and needs no LLVM at all, where linking the object
 with MCJIT first loads LLVM's library (~40 ms).  Writes go to a temporary file
 and ``os.replace``, so readers and concurrent writers only ever see whole
@@ -20,8 +20,8 @@ unwritable directory only means nothing is stored (logged under ``llvm``).
 Note [disk cache key]
     The key hashes the *typed, optimized graph* as ``print_graph`` prints it,
     plus the level, every option (fastmath, …), the CPU, and the versions of
-    pyjit (version and a fingerprint of its source files), llvmlite, numpy and
-    Python.  The graph is what the backend compiles: inlined callees are in it
+    pyjit (version and a fingerprint of the source files that map a graph to
+    code, Note [source fingerprint]), llvmlite, numpy and Python.  The graph is what the backend compiles: inlined callees are in it
     as their nodes, folded globals as ``const {value=3.5}`` (literals print
     with ``repr``, which round-trips; numpy scalars at their precision) and the
     live-in types in its header and values.  Objects the printer shows only by
@@ -235,29 +235,52 @@ def _environment() -> str:
 
 
 def _source_fingerprint() -> str:
-    """Size and modification time of every source file of pyjit: an edit to the
-    compiler (a lowering, a pass) changes what a graph compiles to."""
-    import pyjit
-    import pyjit.backends
-    import pyjit.runtime
-    h = blake2b(digest_size=_DIGEST)
-    for pkg in (pyjit, pyjit.backends, pyjit.runtime):
-        for root in pkg.__path__:
-            _fingerprint_tree(root, h)
-    return h.hexdigest()
+    """Path, size and modification time of every source file that maps a graph
+    to object code (Note [source fingerprint]); computed once per process."""
+    return _fingerprint(_source_roots())
 
 
-def _fingerprint_tree(path: str, h) -> None:
-    try:
-        entries = sorted(os.scandir(path), key=lambda e: e.name)
-    except OSError:
-        return
-    for e in entries:
-        if e.name.endswith((".py", ".so", ".c", ".h", ".pyd")) and e.is_file():
-            st = e.stat()
-            h.update(f"{e.path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        elif e.is_dir() and e.name != "__pycache__" and not e.name.startswith("."):
-            _fingerprint_tree(e.path, h)
+def _source_roots() -> list:
+    import pyjit.ir
+    import pyjit.passes
+    return [os.path.dirname(os.path.abspath(__file__)), *pyjit.ir.__path__,
+            *pyjit.passes.__path__]
+
+
+def _fingerprint(roots: list) -> str:
+    roots = list(roots)
+    found: list = []
+    while roots:
+        try:
+            listing = os.scandir(roots.pop())
+        except OSError:
+            continue
+        with listing:
+            for e in listing:
+                if e.name.endswith(_SOURCES):
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    found.append((e.path, st.st_size, st.st_mtime_ns))
+                elif e.name != "__pycache__" and not e.name.startswith(".") and e.is_dir():
+                    roots.append(e.path)
+    found.sort()
+    return _digest(repr(found).encode()).hex()
+
+
+# Note [source fingerprint]
+#     In an editable install, an edit to pyjit's source must change every key
+#     whose code it could change.  The key hashes the typed, optimized graph, which
+#     this process's own frontend, runtime and passes produced from the current
+#     sources: an edit there that changes the graph changes its text.  What maps a
+#     graph to code without showing in its text is fingerprinted: the backend
+#     (this package: lowerings, kernels, engine, ...), the op registry and types
+#     it reads (pyjit/ir), and the passes, whose fusion decisions (``graph.fused``)
+#     the printer does not show.  Stat'ing those ~55 files costs ~0.3-0.6 ms once
+#     per process (the whole tree, ~100 files, cost twice that).  An edit that
+#     keeps a file's size and modification time is not seen.
+_SOURCES = (".py", ".so", ".c", ".h", ".pyd")
 
 
 def _machine() -> str:

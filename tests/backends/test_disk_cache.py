@@ -339,6 +339,38 @@ def test_without_a_linker_the_object_is_linked_by_mcjit(env):
     assert _hit(env, _run(env))
 
 
+def test_source_fingerprint_sees_every_edit(tmp_path):
+    # Note [source fingerprint]: an edit, a new file, a removed file, each a new value
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.c").write_text("int b;\n")
+    seen = {cache._fingerprint([str(tmp_path)])}
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"ignored")
+    (tmp_path / "notes.txt").write_text("ignored")
+    assert cache._fingerprint([str(tmp_path)]) in seen
+    (tmp_path / "sub" / "a.py").write_text("x = 2\n")
+    os.utime(tmp_path / "sub" / "a.py", ns=(1, 10 ** 18))  # same size: the time tells
+    for edit in (lambda: (tmp_path / "sub" / "a.py").write_text("x = 22\n"),
+                 lambda: (tmp_path / "sub" / "new.py").write_text(""),
+                 lambda: (tmp_path / "b.c").unlink()):
+        before = cache._fingerprint([str(tmp_path)])
+        assert before not in seen
+        seen.add(before)
+        edit()
+    assert cache._fingerprint([str(tmp_path)]) not in seen
+
+
+def test_source_fingerprint_covers_what_maps_a_graph_to_code():
+    import pyjit.backends.llvm.lowerings.arith as arith
+    import pyjit.ir.registry as registry
+    import pyjit.passes.fusion as fusion
+    roots = [os.path.realpath(r) for r in cache._source_roots()]
+    for module in (cache, arith, registry, fusion):
+        path = os.path.realpath(module.__file__)
+        assert any(path.startswith(r + os.sep) for r in roots), path
+
+
 class _UserClass:
     pass
 
