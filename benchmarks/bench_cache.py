@@ -13,7 +13,12 @@ busy machine, in CPU time (``process_time``; it includes the storing thread).  M
 - ``cold``: an empty cache directory (compiles; links and stores on a thread);
 - ``warm``: the entries of a previous run (loaded as a shared library);
 - ``warm-object``: the shared libraries deleted (the object is linked by
-  MCJIT, which first loads LLVM — the path where there is no linker).
+  MCJIT, which first loads LLVM — the path where there is no linker);
+- ``warm-preloaded``: ``warm`` with every module the warm first call imports
+  already imported before the clock starts: what is left is computation, and
+  ``warm`` minus this is the cost of those lazy imports.
+
+The last column says whether the first call imported ``llvmlite.ir`` (~5 ms).
 
 The children import Python modules from .pyc files, as an installed pyjit
 does (``PYTHONDONTWRITEBYTECODE`` is cleared; the .pyc files go to a temporary
@@ -31,12 +36,15 @@ import sys
 import tempfile
 
 CHILD = r'''
-import time
+import os, sys, time
 t0 = time.perf_counter()
 import numpy as np
 t1 = time.perf_counter()
 import pyjit
 t2 = time.perf_counter()
+for name in os.environ.get("BENCH_PRELOAD", "").split():
+    __import__(name)
+before = set(sys.modules)
 
 def sumsq(a):
     s = 0.0
@@ -47,7 +55,7 @@ def sumsq(a):
 a = np.arange(10.0)
 c3 = time.process_time()
 t3 = time.perf_counter()
-f = pyjit.jit(sumsq, cache=__import__("os").environ["BENCH_CACHE"] == "1")
+f = pyjit.jit(sumsq, cache=os.environ["BENCH_CACHE"] == "1")
 t4 = time.perf_counter()
 r = f(a)
 t5 = time.perf_counter()
@@ -56,7 +64,8 @@ assert r == sumsq(a), (r, sumsq(a))
 spec = next(iter(f.__pyjit__.regions[0].dispatcher.cache.values()))
 print(__import__("json").dumps({
     "import": t2 - t1, "jit": t4 - t3, "call": t5 - t4, "first": t5 - t3, "cpu": c5 - c3,
-    "stages": spec.stages, "note": spec.note, "backend": spec.backend}))
+    "stages": spec.stages, "note": spec.note, "backend": spec.backend,
+    "imported": sorted(set(sys.modules) - before - {"json"})}))
 '''
 
 
@@ -80,28 +89,33 @@ def main() -> None:
         env.pop("PYJIT_KEEP_SMALL", None)
         env["BENCH_CACHE"] = "1"
         _child(script, env)  # writes the .pyc files and warms the OS file cache
-        results: dict = {"uncached": [], "cold": [], "warm": [], "warm-object": []}
+        results: dict = {"uncached": [], "cold": [], "warm": [], "warm-object": [],
+                         "warm-preloaded": []}
         for _ in range(runs):  # interleaved, so that a busy moment hits every mode alike
             results["uncached"].append(_child(script, dict(env, BENCH_CACHE="0")))
             for f in glob.glob(os.path.join(cache, "*")):
                 os.unlink(f)
             results["cold"].append(_child(script, env))
             results["warm"].append(_child(script, env))
+            preload = " ".join(m for m in results["warm"][-1]["imported"] if "." in m or
+                               m in ("llvmlite", "_blake2"))
+            results["warm-preloaded"].append(_child(script, dict(env, BENCH_PRELOAD=preload)))
             for f in glob.glob(os.path.join(cache, "*.so")):
                 os.unlink(f)
             results["warm-object"].append(_child(script, env))
     print(f"first call of sumsq(10 floats) in a new process, median of {runs} runs (ms)")
-    print(f"{'mode':<12} {'import':>7} {'jit()':>7} {'call':>7} {'jit+call':>9} {'(cpu)':>6}   "
-          "call stages: infer / passes / backend   note")
+    print(f"{'mode':<14} {'import':>7} {'jit()':>7} {'call':>7} {'jit+call':>9} {'(cpu)':>6}   "
+          "call stages: infer / passes / backend   llvmlite.ir   note")
     for mode, rs in results.items():
         def med(k):
             return 1e3 * statistics.median(r[k] for r in rs)
 
         def stage(k):
             return 1e3 * statistics.median(r["stages"].get(k, 0.0) for r in rs)
-        print(f"{mode:<12} {med('import'):7.1f} {med('jit'):7.1f} {med('call'):7.1f} "
+        ir = "yes" if "llvmlite.ir" in rs[-1]["imported"] else "no"
+        print(f"{mode:<14} {med('import'):7.1f} {med('jit'):7.1f} {med('call'):7.1f} "
               f"{med('first'):9.1f} {med('cpu'):6.1f}   {stage('infer'):5.1f} / {stage('passes'):4.1f} / "
-              f"{stage('backend'):5.1f}   {rs[-1]['note'] or '-'}")
+              f"{stage('backend'):5.1f}   {ir:<11}   {rs[-1]['note'] or '-'}")
 
 
 if __name__ == "__main__":
