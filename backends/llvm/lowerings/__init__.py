@@ -1,2 +1,7 @@
-"""Lowerings, one op family a file; importing this package registers them all."""
+"""Lowerings, one op family a file; importing this package registers them all.
+
+``slicing`` comes after ``core`` and ``indexing``: it wraps their ``build_tuple``,
+``getitem`` and ``setitem`` lowerings (an index that makes a view is its own).
+"""
 from . import arith, core, indexing, mathfns, npscalar, reductions  # noqa: F401
+from . import slicing  # noqa: F401  (after core and indexing)
