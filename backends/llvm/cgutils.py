@@ -13,6 +13,38 @@ from .reprs import F64, I1, I8P, I64
 ZERO64 = ir.Constant(I64, 0)
 ONE64 = ir.Constant(I64, 1)
 
+# The fast-math flags of ``jit(fastmath=True)`` (Note [fastmath flags]).
+FAST_FLAGS = ("reassoc", "nsz", "arcp", "contract")
+
+
+def fp_flags(ctx) -> tuple:
+    """The fast-math flags for float arithmetic in ``ctx``'s graph: ``FAST_FLAGS``
+    under ``fastmath=True``, none by default (strict IEEE: CPython's bits).
+
+    Note [fastmath flags]
+        ``fastmath=True`` is the only opt-in to results that differ from
+        CPython's.  Float ``+ - * /``, negation, ``np.square`` and the
+        accumulation of float reductions (numpy's pairwise sum) then carry
+        ``reassoc nsz arcp contract``: LLVM may reassociate (so it vectorizes a
+        ``s += a[i] * a[i]`` loop and numpy's pairwise sum), ignore the sign of
+        zero, divide by multiplying with a reciprocal, and fuse a multiply and
+        an add.  Results differ from CPython's by rounding only.
+
+        Not ``fast`` (what Numba uses): ``fast`` adds ``nnan ninf afn``.  With
+        ``nnan``/``ninf`` a NaN or infinity is *poison*, and pyjit's checks
+        consume floats — ``int(x)``'s range check, an index computed from a
+        float, the bailout on a NaN sum: a poison operand lets LLVM delete
+        such a check, and an unchecked out-of-range index could read or write
+        outside an array, which must never happen.  Without them NaN and inf
+        propagate as IEEE says and every check keeps its meaning.  ``afn``
+        would let LLVM approximate ``sqrt`` and libm calls beyond the 1e-12
+        relative tolerance fastmath results are held to.  Comparisons carry
+        no flags (without ``nnan``/``ninf`` there is nothing for them to
+        relax), nor do the steps of Python's float ``//``/``%`` (their exact
+        floor is their meaning).
+    """
+    return FAST_FLAGS if getattr(ctx, "fastmath", False) else ()
+
 
 def const_int(ty, v: int):
     return ir.Constant(ty, v)
@@ -130,5 +162,5 @@ def wrap_index(ctx, b, arr, dim: int, i, nonneg: bool = False, all_ok=None):
     return i
 
 
-__all__ = ["bail_if", "checked", "py_int_floordiv", "py_int_mod", "py_float_divmod", "call_math",
+__all__ = ["FAST_FLAGS", "fp_flags", "bail_if", "checked", "py_int_floordiv", "py_int_mod", "py_float_divmod", "call_math",
            "element_pointer", "wrap_index", "const_int", "I8P"]

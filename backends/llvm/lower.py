@@ -80,6 +80,8 @@ class Lowering:
         self.facts = Facts(graph, self.producers)
         self.loop_plans = hoist.plan(graph, self.producers)
         self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
+        # fastmath=True: float arithmetic may be reassociated (Note [fastmath flags], cgutils.py)
+        self.fastmath = bool(getattr(graph, "fastmath", False))
 
     # ---- helpers lowerings use -----------------------------------------------------
 

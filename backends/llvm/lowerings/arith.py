@@ -45,7 +45,7 @@ def _add_sub_mul(ctx, b, node, args):
     base = node.op.lstrip("i") if node.op.startswith("i") else node.op
     kind = scalar_kind(ct)[0]
     if kind == "f":
-        r = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[base](x, y)
+        r = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[base](x, y, flags=cg.fp_flags(ctx))
     elif ct == INT and node.guarded and base == "add":
         r = b.add(x, y, flags=("nsw",))  # a range loop's k + 1 (Note [guarded range arithmetic])
     elif ct == INT:
@@ -69,7 +69,7 @@ def _truediv(ctx, b, node, args):
                             b.icmp_signed("<", v, ir.Constant(I64, -2 ** 53)))
                 cg.bail_if(ctx, b, big)
         cg.bail_if(ctx, b, b.fcmp_ordered("==", y, ir.Constant(y.type, 0.0)))
-    return b.fdiv(x, y)
+    return b.fdiv(x, y, flags=cg.fp_flags(ctx))
 
 
 @lowering("floordiv", "ifloordiv", "mod", "imod")
@@ -212,7 +212,7 @@ def _neg(ctx, b, node, args):
     (t,), (x,) = node.in_types, args
     _scalar_only(node)
     if scalar_kind(t)[0] == "f":
-        return b.fneg(x)
+        return b.fneg(x, flags=cg.fp_flags(ctx))
     x = cast(ctx, b, x, t, node.out_type)
     if node.out_type == INT:
         return cg.checked(ctx, b, "ssub", ir.Constant(I64, 0), x)

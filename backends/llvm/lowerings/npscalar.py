@@ -72,7 +72,7 @@ def _square(ctx, b, node, args):
     if not isinstance(node.out_type, NpScalar) or scalar_kind(node.out_type)[0] not in "fiu":
         raise NotLowerable(f"np.square of {t}")
     x = cast(ctx, b, x, t, node.out_type)
-    return b.fmul(x, x) if scalar_kind(node.out_type)[0] == "f" else b.mul(x, x)
+    return b.fmul(x, x, flags=cg.fp_flags(ctx)) if scalar_kind(node.out_type)[0] == "f" else b.mul(x, x)
 
 
 @lowering("np.isnan", "np.isinf", "np.isfinite")

@@ -130,9 +130,12 @@ def _widen(b, v, kind, ty):
 # ---- sum, prod, mean --------------------------------------------------------------------
 
 def _pairwise_fn(ctx, t):
-    """The module's ``pairwise_sum`` for arrays of ``t``'s dtype (Note [pairwise summation])."""
+    """The module's ``pairwise_sum`` for arrays of ``t``'s dtype (Note [pairwise summation]).
+    Under ``fastmath`` its additions may be reassociated (Note [fastmath flags]):
+    LLVM then vectorizes the loops."""
     ty = llvm_type(NpScalar(t.dtype))
-    name = f"pyjit.pairwise_sum.{t.dtype.str[1:]}"
+    fast = cg.fp_flags(ctx)
+    name = f"pyjit.pairwise_sum.{t.dtype.str[1:]}" + (".fast" if fast else "")
     if name in ctx._decls:
         return ctx._decls[name]
     fn = ir.Function(ctx.module, ir.FunctionType(ty, [cg.I8P, I64, I64]), name)
@@ -145,7 +148,7 @@ def _pairwise_fn(ctx, t):
     b.cbranch(b.icmp_signed("<", n, ir.Constant(I64, 8)), small, block)
     b.position_at_end(small)
     (res,) = counted_loop(ctx, b, _ZERO, n, [zero],
-                          lambda b, i, acc: [b.fadd(acc[0], _load(b, data, i, stride, t))])
+                          lambda b, i, acc: [b.fadd(acc[0], _load(b, data, i, stride, t), flags=fast)])
     b.ret(res)
     b.position_at_end(block)
     leaf = fn.append_basic_block("leaf")
@@ -155,20 +158,20 @@ def _pairwise_fn(ctx, t):
     whole = b.sub(n, b.srem(n, ir.Constant(I64, 8)))
 
     def eight(b, i, r):
-        return [b.fadd(r[j], _load(b, data, b.add(i, ir.Constant(I64, j)), stride, t))
+        return [b.fadd(r[j], _load(b, data, b.add(i, ir.Constant(I64, j)), stride, t), flags=fast)
                 for j in range(8)]
     r = counted_loop(ctx, b, ir.Constant(I64, 8), whole, r0, eight, step=8)
-    res = b.fadd(b.fadd(b.fadd(r[0], r[1]), b.fadd(r[2], r[3])),
-                 b.fadd(b.fadd(r[4], r[5]), b.fadd(r[6], r[7])))
+    add = lambda x, y: b.fadd(x, y, flags=fast)  # noqa: E731
+    res = add(add(add(r[0], r[1]), add(r[2], r[3])), add(add(r[4], r[5]), add(r[6], r[7])))
     (res,) = counted_loop(ctx, b, whole, n, [res],
-                          lambda b, i, acc: [b.fadd(acc[0], _load(b, data, i, stride, t))])
+                          lambda b, i, acc: [b.fadd(acc[0], _load(b, data, i, stride, t), flags=fast)])
     b.ret(res)
     b.position_at_end(split)
     n2 = b.sdiv(n, ir.Constant(I64, 2))
     n2 = b.sub(n2, b.srem(n2, ir.Constant(I64, 8)))
     left = b.call(fn, [data, n2, stride])
     right = b.call(fn, [b.gep(data, [b.mul(n2, stride)]), b.sub(n, n2), stride])
-    b.ret(b.fadd(left, right))
+    b.ret(b.fadd(left, right, flags=fast))
     return fn
 
 
@@ -179,17 +182,20 @@ def _sum_prod_mean(ctx, b, node, args):
     if node.op == "np.mean" and kind[0] != "f":
         raise NotLowerable("mean of an integer array (numpy sums it cast to float64 in chunks)")
     if kind[0] == "f" and node.op != "np.prod":
-        total = b.fadd(ir.Constant(out_ty, 0.0), b.call(_pairwise_fn(ctx, t), [data, n, stride]))
+        total = b.fadd(ir.Constant(out_ty, 0.0), b.call(_pairwise_fn(ctx, t), [data, n, stride]),
+                       flags=cg.fp_flags(ctx))
         _bail_if_nan(ctx, b, total)
         if node.op == "np.sum":
             return total
         cg.bail_if(ctx, b, b.icmp_signed("==", n, _ZERO))  # numpy warns and returns nan
-        return b.fdiv(total, b.sitofp(n, out_ty))
+        return b.fdiv(total, b.sitofp(n, out_ty), flags=cg.fp_flags(ctx))
     is_sum = node.op == "np.sum"
     if isinstance(out_ty, ir.IntType):  # wraps, as numpy's integer loops do
         init, op = ir.Constant(out_ty, int(not is_sum)), (b.add if is_sum else b.mul)
     else:
-        init, op = ir.Constant(out_ty, 0.0 if is_sum else 1.0), (b.fadd if is_sum else b.fmul)
+        fop = b.fadd if is_sum else b.fmul
+        init = ir.Constant(out_ty, 0.0 if is_sum else 1.0)
+        op = lambda x, y: fop(x, y, flags=cg.fp_flags(ctx))  # noqa: E731
 
     def step(b, i, acc):
         return [op(acc[0], _widen(b, _load(b, data, i, stride, t), kind, out_ty))]
