@@ -5,3 +5,4 @@
 """
 from . import arith, core, indexing, mathfns, npscalar, reductions  # noqa: F401
 from . import slicing  # noqa: F401  (after core and indexing)
+from . import creation  # noqa: F401
