@@ -29,6 +29,7 @@
 #endif
 
 #include "dispatch.h"
+#include "arrays.h"
 
 #if defined(__GNUC__)
 #  define PJ_STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))
@@ -527,7 +528,7 @@ PyInit__runtime(void)
     if (pj_previous_eval == NULL) {
         pj_previous_eval = _PyEval_EvalFrameDefault;
     }
-    if (pj_dispatch_init(m) < 0) {
+    if (pj_dispatch_init(m) < 0 || pj_arrays_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

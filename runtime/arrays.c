@@ -1,0 +1,175 @@
+/* arrays.c: what a region that computes arrays needs on every call, in C.
+ *
+ * A region's native code allocates its result arrays through numpy (so they are
+ * ordinary arrays owned by Python), and the run wrapper (backends/llvm/__init__.py)
+ * reads the data pointers of the arrays it passes in and gets out.  Done in Python
+ * (a ctypes callback, ``arr.ctypes.data``) that costs about a microsecond per array
+ * and several per allocation, which dominates a region over small arrays.  These
+ * helpers do the same work through the buffer protocol and the C API:
+ *
+ *   data_address(arr)      -> int: the address of arr's first element
+ *   begin_call()           -> list: starts collecting this thread's allocations
+ *   set_allocator(empty, dtypes)   np.empty and {typenum: dtype}, once at import
+ *   alloc_address()        -> int: address of pj_alloc, which native code calls
+ *
+ * Note [native allocation]
+ *     pj_alloc(ndim, shape, typenum) is called by native code with the GIL held
+ *     (native entries run under ctypes' PYFUNCTYPE or the C dispatcher).  It calls
+ *     np.empty(shape, dtype), appends the array to the list begin_call() made for
+ *     this thread (kept in the thread state's dict, so threads never see each
+ *     other's), and returns its data pointer.  It never raises: any failure (no
+ *     memory, no list) clears the exception and returns 0, on which native code
+ *     bails out and CPython re-runs the statement, raising MemoryError itself.
+ */
+#include "arrays.h"
+
+#include <stdint.h>
+
+#define PJ_MAX_TYPENUM 64
+
+static PyObject *pj_np_empty;                       /* numpy.empty */
+static PyObject *pj_dtypes[PJ_MAX_TYPENUM];         /* typenum -> numpy dtype */
+static PyObject *pj_arrays_key;                     /* "pyjit.arrays" */
+
+static int64_t
+pj_address(PyObject *obj)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_STRIDES) < 0) {
+        return -1;
+    }
+    int64_t address = (int64_t)(intptr_t)view.buf;
+    PyBuffer_Release(&view);
+    return address;
+}
+
+static int64_t
+pj_alloc(int64_t ndim, const int64_t *shape, int64_t typenum)
+{
+    if (pj_np_empty == NULL || typenum < 0 || typenum >= PJ_MAX_TYPENUM || pj_dtypes[typenum] == NULL) {
+        return 0;
+    }
+    PyObject *state = PyThreadState_GetDict();
+    PyObject *list = state ? PyDict_GetItemWithError(state, pj_arrays_key) : NULL;
+    if (list == NULL || !PyList_Check(list)) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *dims = PyTuple_New((Py_ssize_t)ndim);
+    if (dims == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    for (int64_t d = 0; d < ndim; d++) {
+        PyObject *n = PyLong_FromLongLong(shape[d]);
+        if (n == NULL) {
+            Py_DECREF(dims);
+            PyErr_Clear();
+            return 0;
+        }
+        PyTuple_SET_ITEM(dims, d, n);
+    }
+    PyObject *arr = PyObject_CallFunctionObjArgs(pj_np_empty, dims, pj_dtypes[typenum], NULL);
+    Py_DECREF(dims);
+    if (arr == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int64_t address = pj_address(arr);
+    if (address <= 0 || PyList_Append(list, arr) < 0) {
+        Py_DECREF(arr);
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(arr);  /* the list keeps it alive until the next begin_call() */
+    return address;
+}
+
+PyDoc_STRVAR(data_address_doc, "data_address(arr) -> int: the address of arr's first element.");
+
+static PyObject *
+data_address(PyObject *self, PyObject *obj)
+{
+    int64_t address = pj_address(obj);
+    if (address == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(address);
+}
+
+PyDoc_STRVAR(begin_call_doc,
+"begin_call() -> list: a new list, where native allocations on this thread are\n"
+"collected from now on (Note [native allocation] in runtime/arrays.c).");
+
+static PyObject *
+begin_call(PyObject *self, PyObject *unused)
+{
+    PyObject *state = PyThreadState_GetDict();
+    if (state == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no thread state dict");
+        return NULL;
+    }
+    PyObject *list = PyList_New(0);
+    if (list == NULL) {
+        return NULL;
+    }
+    if (PyDict_SetItem(state, pj_arrays_key, list) < 0) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    return list;
+}
+
+PyDoc_STRVAR(set_allocator_doc,
+"set_allocator(empty, dtypes): numpy.empty and a dict {typenum: dtype} for pj_alloc.");
+
+static PyObject *
+set_allocator(PyObject *self, PyObject *args)
+{
+    PyObject *empty, *dtypes, *key, *value;
+    Py_ssize_t pos = 0;
+    if (!PyArg_ParseTuple(args, "OO!", &empty, &PyDict_Type, &dtypes)) {
+        return NULL;
+    }
+    while (PyDict_Next(dtypes, &pos, &key, &value)) {
+        long num = PyLong_AsLong(key);
+        if (num == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (num < 0 || num >= PJ_MAX_TYPENUM) {
+            PyErr_Format(PyExc_ValueError, "typenum %ld out of range", num);
+            return NULL;
+        }
+        Py_INCREF(value);
+        Py_XSETREF(pj_dtypes[num], value);
+    }
+    Py_INCREF(empty);
+    Py_XSETREF(pj_np_empty, empty);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(alloc_address_doc, "alloc_address() -> int: the address of pj_alloc for native code.");
+
+static PyObject *
+alloc_address(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromVoidPtr((void *)&pj_alloc);
+}
+
+static PyMethodDef pj_array_methods[] = {
+    {"data_address", data_address, METH_O, data_address_doc},
+    {"begin_call", begin_call, METH_NOARGS, begin_call_doc},
+    {"set_allocator", set_allocator, METH_VARARGS, set_allocator_doc},
+    {"alloc_address", alloc_address, METH_NOARGS, alloc_address_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+pj_arrays_init(PyObject *module)
+{
+    pj_arrays_key = PyUnicode_InternFromString("pyjit.arrays");
+    if (pj_arrays_key == NULL) {
+        return -1;
+    }
+    return PyModule_AddFunctions(module, pj_array_methods);
+}
