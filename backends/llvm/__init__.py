@@ -26,7 +26,7 @@ from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
 
 from . import addresses, cache
-from .slots import DoesNotFit, NotLowerable, boxer, new_buffers, packer, slots
+from .slots import DoesNotFit, NotLowerable, boxer, data_address, new_buffers, packer, slots
 
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
@@ -250,6 +250,9 @@ def _type_step(t, k):
     return lambda obuf, ofbuf, ctx: bx(obuf, ofbuf, k)
 
 
+_address = data_address()
+
+
 def _array_from_slots(obuf, k, ndim, dtype, ctx):
     """The array the slots describe: one native code allocated in this call, or a
     view (``a.T``) of such an array or of a live-in array."""
@@ -258,7 +261,7 @@ def _array_from_slots(obuf, k, ndim, dtype, ctx):
     shape = tuple(int(x) for x in obuf[k + 1:k + 1 + ndim])
     strides = tuple(int(x) for x in obuf[k + 1 + ndim:k + 1 + 2 * ndim])
     for arr in allocated:
-        if arr.ctypes.data == data and arr.shape == shape and arr.strides == strides:
+        if _address(arr) == data and arr.shape == shape and arr.strides == strides:
             return arr
     owners = list(allocated) + [a for a in args if isinstance(a, np.ndarray)]
     for arr in owners:

@@ -95,12 +95,23 @@ def packer(types: list[Type]):
     return pack, offset
 
 
+def data_address():
+    """``address(arr)``: the address of an array's first element — the native
+    runtime's buffer-protocol helper (~0.1 µs), else ``arr.ctypes.data`` (~1 µs)."""
+    from pyjit.runtime import native
+    rt = native()
+    if rt is not None and hasattr(rt, "data_address"):
+        return rt.data_address
+    return lambda arr: arr.ctypes.data
+
+
 def _writer(t):
     if isinstance(t, Array):
+        address = data_address()
         n = t.ndim
 
         def write_array(v, ibuf, fbuf, k):
-            ibuf[k] = v.ctypes.data
+            ibuf[k] = address(v)
             ibuf[k + 1:k + 1 + n] = v.shape
             ibuf[k + 1 + n:k + 1 + 2 * n] = v.strides
         return write_array
