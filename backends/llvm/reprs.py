@@ -35,10 +35,12 @@ from pyjit.ir.types import NONE, UNDEF, Array, Const, NpScalar, Singleton, Tuple
 # The Python half (slot counts, packing, boxing) imports no LLVM, for the run
 # wrapper of cached code; re-exported here for the lowerings.
 from .slots import DoesNotFit, NotLowerable, boxer, new_buffers, packer, scalar_kind, slots
+from .slots import is_complex
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
 I8P, I64P = I8.as_pointer(), I64.as_pointer()
+C128 = ir.LiteralStructType([F64, F64])  # complex, np.complex128: {real, imag}
 
 
 def llvm_type(t: Type):
@@ -47,6 +49,8 @@ def llvm_type(t: Type):
         return None
     if t == UNDEF:
         return I8
+    if is_complex(t):
+        return C128
     k = scalar_kind(t)
     if k is not None:
         kind, bits = k
@@ -58,6 +62,8 @@ def llvm_type(t: Type):
             raise NotLowerable(f"float{bits}")
         return ir.IntType(bits)
     if isinstance(t, UnionT):
+        if any(is_complex(m) for m in members(t)):
+            raise NotLowerable(f"a union holding a complex: {t}")  # two slots are not enough
         rep = [llvm_type(m) for m in members(t) if m != UNDEF]
         return ir.LiteralStructType([rep[0] if rep else I8, I8])
     if isinstance(t, Array):
@@ -96,6 +102,8 @@ def load_value(b: ir.IRBuilder, base, offset: int, t: Type):
             vals.append(load_value(b, base, k, item))
             k += slots(item)
         return _pack_struct(b, ty, vals)
+    if is_complex(t):
+        return _pack_struct(b, ty, [b.bitcast(b.load(slot(i)), F64) for i in (0, 1)])
     return _from_slot(b, b.load(slot(0)), ty, scalar_kind(t))
 
 
@@ -129,6 +137,10 @@ def store_value(b: ir.IRBuilder, base, offset: int, t: Type, v) -> None:
         for i, item in enumerate(t.items):
             store_value(b, base, k, item, b.extract_value(v, i))
             k += slots(item)
+        return
+    if is_complex(t):
+        for i in (0, 1):
+            b.store(b.bitcast(b.extract_value(v, i), I64), slot(i))
         return
     b.store(_to_slot(b, v, scalar_kind(t)), slot(0))
 
@@ -173,6 +185,6 @@ def _pack_array(b, vals):
     return a
 
 
-__all__ = ["I1", "I8", "I32", "I64", "F32", "F64", "I8P", "I64P", "NONE", "NotLowerable",
-           "DoesNotFit", "llvm_type", "scalar_kind", "slots", "load_value", "store_value",
+__all__ = ["I1", "I8", "I32", "I64", "F32", "F64", "C128", "I8P", "I64P", "NONE", "NotLowerable",
+           "is_complex", "DoesNotFit", "llvm_type", "scalar_kind", "slots", "load_value", "store_value",
            "packer", "boxer", "new_buffers"]

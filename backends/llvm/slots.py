@@ -47,6 +47,13 @@ def scalar_kind(t: Type) -> tuple[str, int] | None:
     return None
 
 
+def is_complex(t: Type) -> bool:
+    """A Python ``complex`` or an ``np.complex128``: two doubles, two slots
+    (real, imag).  ``np.complex64`` has no representation yet."""
+    return t == PyScalar("complex") or isinstance(t, NpScalar) and t.dtype.kind == "c" and \
+        t.dtype.itemsize == 16
+
+
 def _static(t: Type) -> bool:
     """A value known at compile time, with no run-time representation (where
     ``reprs.llvm_type`` is None)."""
@@ -62,6 +69,8 @@ def slots(t: Type) -> int:
         return 1 + 2 * t.ndim
     if isinstance(t, TupleT):
         return sum(slots(i) for i in t.items)
+    if is_complex(t):
+        return 2
     return 1
 
 
@@ -129,6 +138,10 @@ def _writer(t):
         return write_tuple if len(parts) == len(t.items) else None
     if _static(t):
         return None
+    if is_complex(t):
+        def write_complex(v, ibuf, fbuf, k):
+            fbuf[k], fbuf[k + 1] = v.real, v.imag
+        return write_complex
     kind = _scalar_kind_or_raise(t)
     if kind[0] == "f":
         def write_float(v, ibuf, fbuf, k):
@@ -170,6 +183,9 @@ def boxer(t: Type):
         return lambda ibuf, fbuf, off: tuple(bx(ibuf, fbuf, off + d) for d, bx in parts)
     if isinstance(t, Array):
         raise NotLowerable("an array computed in native code as a region result")
+    if is_complex(t):
+        ccls = complex if isinstance(t, PyScalar) else t.dtype.type
+        return lambda ibuf, fbuf, k: ccls(complex(fbuf[k], fbuf[k + 1]))
     kind = _scalar_kind_or_raise(t)
     if t == FLOAT:
         return lambda ibuf, fbuf, k: float(fbuf[k])
@@ -195,5 +211,5 @@ def new_buffers(n: int):
     return ibuf, (ctypes.c_double * max(n, 1)).from_buffer(ibuf)
 
 
-__all__ = ["NotLowerable", "DoesNotFit", "scalar_kind", "slots", "packer", "boxer",
+__all__ = ["NotLowerable", "DoesNotFit", "scalar_kind", "is_complex", "slots", "packer", "boxer",
            "new_buffers"]

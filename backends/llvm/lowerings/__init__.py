@@ -6,3 +6,4 @@
 from . import arith, core, indexing, mathfns, npscalar, reductions  # noqa: F401
 from . import slicing  # noqa: F401  (after core and indexing)
 from . import creation  # noqa: F401
+from . import complex  # noqa: F401  (after arith, core, indexing, npscalar: it wraps theirs)
