@@ -53,6 +53,7 @@ def test_full(x):
     llvm_check(full, 4, x)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
 @pytest.mark.parametrize("x", [5, -128, 300, 2.9, -2.9, float("nan"), float("inf"), np.int64(1000)])
 def test_full_casts(x):
     """numpy's unsafe copy into int8: truncation, wrapping numpy ints; Python ints
@@ -68,8 +69,9 @@ def test_likes(a):
 
 def test_results_are_fresh_arrays():
     jf = pyjit.jit(filled, backend="llvm")
-    r = jf(2, 3)
-    assert r[0].base is None and r[0].flags.owndata and r[0].flags.c_contiguous
+    for n, m in ((2, 3), (0, 3)):  # an empty array too: numpy gives it zero strides
+        r = jf(n, m)
+        assert r[0].base is None and r[0].flags.owndata and r[0].flags.c_contiguous
     _native(jf)
     llvm_check(used_in_a_loop, 7)
 
@@ -104,3 +106,16 @@ def test_arange(a, b, c):
 
 def test_arange_numpy_int_args():
     llvm_check(arange3, np.int64(2), np.int64(11), np.int64(2))
+
+
+def copies(a):
+    return a.copy(), np.copy(a)
+
+
+@pytest.mark.parametrize("a", [np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4)[::-1, ::2],
+                               np.arange(10, dtype=np.int8)[::3], np.zeros((0, 2)),
+                               np.array([True, False, True])])
+def test_copies(a):
+    llvm_check(copies, a)
+    c = pyjit.jit(copies, backend="llvm")(a)[0]
+    assert c.flags.owndata and c.flags.c_contiguous and not np.shares_memory(c, a)

@@ -232,3 +232,51 @@ def slice_escapes(a, i):
 def test_a_slice_value_that_escapes_is_not_lost():
     """A slice with another use than a subscript keeps the graph off LLVM."""
     check(slice_escapes, np.arange(5.0), 3)
+
+
+# ---- reshape, ravel, strides ---------------------------------------------------------
+
+def reshapes(a, m):
+    return a.reshape(m, -1), a.reshape((-1,)), np.reshape(a, (m, -1, 1)), a.reshape(a.shape)
+
+
+def ravels(a):
+    return np.ravel(a), a.ravel()
+
+
+def attrs(a):
+    return a.strides, a.itemsize, a.nbytes, a[::-2].strides
+
+
+@pytest.mark.parametrize("a, m", [
+    (np.arange(12.0), 3), (np.arange(12.0).reshape(3, 4), 2), (np.arange(12.0), 5),  # ValueError
+    (np.arange(12.0).reshape(3, 4), -1), (np.arange(12.0).reshape(3, 4), -2),        # ValueError
+    (np.zeros((0, 3)), 2), (np.zeros(0), 0),                                          # ValueError
+    (np.arange(24, dtype=np.int16).reshape(2, 3, 4)[:, 1:2, :], 2),   # A, contiguous
+    (np.arange(24.0).reshape(4, 6)[:, ::2], 3),                        # not contiguous: numpy copies
+    (np.arange(6.0).reshape(2, 3).T, 3),                               # F
+])
+def test_reshape(a, m):
+    llvm_check(reshapes, a, m)
+    jf = pyjit.jit(reshapes, backend="llvm")
+    try:
+        want = reshapes(a, m)
+    except ValueError:
+        return
+    for got, w in zip(jf(a, m), want):
+        assert got.strides == w.strides and np.shares_memory(got, a) == np.shares_memory(w, a)
+
+
+@pytest.mark.parametrize("a", [np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4)[:, ::2],
+                               np.arange(10)[::3], np.arange(6.0).reshape(2, 3).T, np.zeros((2, 0)),
+                               (np.arange(8) % 3 == 0).reshape(2, 2, 2)])
+def test_ravel(a):
+    llvm_check(ravels, a)
+    jf = pyjit.jit(ravels, backend="llvm")
+    for got, w in zip(jf(a), ravels(a)):
+        assert got.strides == w.strides and np.shares_memory(got, a) == np.shares_memory(w, a)
+
+
+@pytest.mark.parametrize("a", [np.arange(12.0).reshape(3, 4), np.arange(10, dtype=np.int32)[::3]])
+def test_strides_itemsize_nbytes(a):
+    llvm_check(attrs, a)

@@ -9,6 +9,9 @@ dimensions, and ``*_like`` of an array whose memory order numpy decides at run
 time, stay on the numpy backend).  A negative dimension, or an array numpy
 cannot allocate, bails out: CPython re-runs the statement and numpy raises.
 
+``a.copy()`` and ``np.copy(a)`` (a C-ordered result) copy element by element in
+C order (``copy_c``, also ``np.ravel``'s copy in slicing.py).
+
 ``np.arange(start, stop, step)`` with integer arguments: its length is numpy's
 ``ceil((stop - start) / step)`` computed exactly, which equals numpy's
 float-division result while ``|stop - start| < 2**53`` (else a bailout); the
@@ -54,9 +57,24 @@ def _c_result(out_t) -> Array:
     return out_t
 
 
+# numpy 2 gives a new empty array zero strides (np.empty((0, 2)).strides == (0, 0)).
+_EMPTY_STRIDES_ZERO = np.empty((0, 2)).strides == (0, 0)
+
+
 def _new(ctx, b, shape, out_t):
+    """A new C-ordered array from numpy's allocation callback.  An empty one gets
+    the strides numpy gives it, so that an exit boxes the very array numpy made
+    (``_array_from_slots`` matches data, shape and strides)."""
     from ..kernels import _allocate
-    return _allocate(ctx, b, shape, out_t)
+    arr = _allocate(ctx, b, shape, out_t)
+    if _EMPTY_STRIDES_ZERO and shape:
+        zero = ir.Constant(I64, 0)
+        empty = ir.Constant(ir.IntType(1), 0)
+        for n in shape:
+            empty = b.or_(empty, b.icmp_signed("==", n, zero))
+        for d in range(len(shape)):
+            arr = b.insert_value(arr, b.select(empty, zero, b.extract_value(arr, [2, d])), [2, d])
+    return arr
 
 
 def _fill(ctx, b, arr, shape, out_t, value):
@@ -168,3 +186,56 @@ def _arange(ctx, b, node, args):
 
 
 __all__ = ["INT"]
+
+
+# ---- copies -------------------------------------------------------------------------
+
+def c_contiguous(b, arr, t: Array):
+    """numpy's C-contiguity flag at run time (relaxed strides: a dimension of
+    length 1 may have any stride; an empty array is contiguous)."""
+    if t.layout == "C" or t.ndim == 0:
+        return ir.Constant(ir.IntType(1), 1)
+    ok = ir.Constant(ir.IntType(1), 1)
+    empty = ir.Constant(ir.IntType(1), 0)
+    expect = ir.Constant(I64, t.dtype.itemsize)
+    for d in reversed(range(t.ndim)):
+        n = b.extract_value(arr, [1, d])
+        st = b.extract_value(arr, [2, d])
+        trivial = b.icmp_signed("==", n, ir.Constant(I64, 1))
+        ok = b.and_(ok, b.or_(trivial, b.icmp_signed("==", st, expect)))
+        empty = b.or_(empty, b.icmp_signed("==", n, ir.Constant(I64, 0)))
+        expect = b.select(trivial, expect, b.mul(expect, n))
+    return b.or_(ok, empty)
+
+
+def copy_c(ctx, b, src, src_t: Array, out_t: Array, shape=None):
+    """A new C-ordered array holding ``src``'s elements in C order, shaped
+    ``shape`` (default: ``src``'s)."""
+    from ..kernels import _loop_nest
+    src_shape = [b.extract_value(src, [1, d]) for d in range(src_t.ndim)]
+    arr = _new(ctx, b, shape if shape is not None else src_shape, out_t)
+    elem = NpScalar(out_t.dtype)
+    mem = llvm_type(elem)
+    mem = ir.IntType(8) if isinstance(mem, ir.IntType) and mem.width == 1 else mem
+    base = b.bitcast(b.extract_value(arr, 0), mem.as_pointer())
+    counter = ctx.alloca(I64)
+    b.store(ir.Constant(I64, 0), counter)
+
+    def body(bb, idx):
+        k = bb.load(counter)
+        v = bb.load(cg.element_pointer(bb, src, idx, mem, layout=src_t.layout,
+                                       itemsize=src_t.dtype.itemsize))
+        bb.store(v, bb.gep(base, [k]))
+        bb.store(bb.add(k, ir.Constant(I64, 1)), counter)
+    _loop_nest(ctx, b, src_shape, 0, [], body)
+    return arr
+
+
+@lowering("array.copy", "np.copy")
+def _copy(ctx, b, node, args):
+    out_t = _c_result(node.out_type)
+    src_t = node.in_types[0]
+    if not isinstance(src_t, Array) or src_t.dtype != out_t.dtype or src_t.ndim != out_t.ndim:
+        raise NotLowerable(f"{node.op} of {src_t}")
+    llvm_type(src_t)
+    return copy_c(ctx, b, args[0], src_t, out_t)

@@ -18,6 +18,11 @@ Slices have no run-time representation (``slice`` is a singleton type): the
 index tuple holding one, or ``None``) may only be used as a subscript; any other
 use keeps the graph off this backend (``_check_index_uses``).
 
+Also here: ``a.reshape(...)``/``np.reshape`` of a C-contiguous array (a view;
+any other source bails out, numpy decides between a view and a copy),
+``np.ravel`` (a view or a C-order copy, decided at run time as numpy does), and
+``.strides``, ``.itemsize``, ``.nbytes``.
+
 Registration: this module wraps the element lowerings of ``getitem``/``setitem``
 (indexing.py) and the tuple lowering of ``build_tuple`` (core.py); an index that
 makes no view is handed to them unchanged.
@@ -312,6 +317,133 @@ def _copy_into(ctx, b, view, view_t, value, v_t):
     _loop_nest(ctx, b, shape, 0, [], body)
     b.branch(done)
     b.position_at_end(done)
+
+
+# ---- reshaping and array attributes ----------------------------------------------------
+
+def _new_dims(ctx, b, types, vals):
+    """The requested shape as i64s: one tuple, or integers."""
+    if len(types) == 1 and isinstance(types[0], TupleT):
+        items = [(b.extract_value(vals[0], k), t) for k, t in enumerate(types[0].items)]
+    else:
+        items = list(zip(vals, types))
+    return [_as_i64(ctx, b, v, t) for v, t in items]
+
+
+def _reshape_view(ctx, b, arr, arr_t: Array, dims, out_t: Array):
+    """numpy's ``PyArray_Newshape`` for order 'C' when no copy is needed: one
+    -1 is inferred; the sizes must agree (else ValueError: a bailout); the same
+    shape is a view with the same strides; a C-contiguous source gets C strides
+    where a dimension of length 0 does not multiply (``_array_fill_strides``).
+    A source that is not C-contiguous bails out (numpy may view it or copy it)."""
+    from .creation import c_contiguous
+    c = lambda x: ir.Constant(I64, x)  # noqa: E731
+    size = c(1)
+    for d in range(arr_t.ndim):
+        size = b.mul(size, b.extract_value(arr, [1, d]))
+    unknown = c(0)
+    known = c(1)
+    for n in dims:
+        cg.bail_if(ctx, b, b.icmp_signed("<", n, c(-1)))  # negative dimensions
+        is_unknown = b.icmp_signed("==", n, c(-1))
+        unknown = b.add(unknown, b.zext(is_unknown, I64))
+        known = cg.checked(ctx, b, "smul", known, b.select(is_unknown, c(1), n))
+    cg.bail_if(ctx, b, b.icmp_signed(">", unknown, c(1)))
+    has_unknown = b.icmp_signed("==", unknown, c(1))
+    bad_known = b.icmp_signed("==", known, c(0))
+    safe_known = b.select(bad_known, c(1), known)
+    inferred = b.sdiv(size, safe_known)
+    divisible = b.icmp_signed("==", b.srem(size, safe_known), c(0))
+    ok = b.select(has_unknown, b.and_(b.not_(bad_known), divisible),
+                  b.icmp_signed("==", size, known))
+    cg.bail_if(ctx, b, b.not_(ok))  # ValueError: cannot reshape
+    dims = [b.select(b.icmp_signed("==", n, c(-1)), inferred, n) for n in dims]
+    cg.bail_if(ctx, b, b.not_(c_contiguous(b, arr, arr_t)))
+    strides, stride = [None] * len(dims), c(arr_t.dtype.itemsize)
+    for d in reversed(range(len(dims))):
+        strides[d] = stride
+        stride = b.select(b.icmp_signed("==", dims[d], c(0)), stride, b.mul(stride, dims[d]))
+    if len(dims) == arr_t.ndim:  # the same shape: numpy returns a plain view
+        same = ir.Constant(ir.IntType(1), 1)
+        for d, n in enumerate(dims):
+            same = b.and_(same, b.icmp_signed("==", n, b.extract_value(arr, [1, d])))
+        strides = [b.select(same, b.extract_value(arr, [2, d]), st) for d, st in enumerate(strides)]
+    s = ir.Constant(llvm_type(out_t), ir.Undefined)
+    s = b.insert_value(s, b.extract_value(arr, 0), 0)
+    for d, (n, st) in enumerate(zip(dims, strides)):
+        s = b.insert_value(s, n, [1, d])
+        s = b.insert_value(s, st, [2, d])
+    return s
+
+
+@lowering("array.reshape", "np.reshape")
+def _reshape(ctx, b, node, args):
+    arr_t, out_t = node.in_types[0], node.out_type
+    if not isinstance(arr_t, Array) or not isinstance(out_t, Array) or \
+            node.attrs.get("order", "C") != "C":
+        raise NotLowerable(f"{node.op} of {arr_t}")
+    dims = _new_dims(ctx, b, list(node.in_types[1:]), list(args[1:]))
+    if len(dims) != out_t.ndim:
+        raise NotLowerable(f"{node.op} to {len(dims)} dimensions typed {out_t}")
+    return _reshape_view(ctx, b, args[0], arr_t, dims, out_t)
+
+
+@lowering("np.ravel")
+def _ravel(ctx, b, node, args):
+    """``np.ravel(a)`` / ``a.ravel()``: a 1-d view of a C-contiguous array, else a
+    C-ordered copy (as numpy: even of a strided 1-d array)."""
+    from .creation import c_contiguous, copy_c
+    arr_t, out_t = node.in_types[0], node.out_type
+    if not isinstance(arr_t, Array) or node.attrs.get("order", "C") != "C" or \
+            arr_t.dtype != out_t.dtype:
+        raise NotLowerable(f"np.ravel of {arr_t}")
+    size = ir.Constant(I64, 1)
+    for d in range(arr_t.ndim):
+        size = b.mul(size, b.extract_value(args[0], [1, d]))
+    contiguous = c_contiguous(b, args[0], arr_t)
+    view_blk = b.append_basic_block("ravel.view")
+    copy_blk = b.append_basic_block("ravel.copy")
+    done = b.append_basic_block("ravel.done")
+    b.cbranch(contiguous, view_blk, copy_blk)
+    b.position_at_end(view_blk)
+    if arr_t.ndim == 1:
+        view = args[0]  # numpy: the same shape, a view with the same stride
+    else:
+        view = _reshape_view(ctx, b, args[0], arr_t, [size], out_t)
+    view_end = b.block
+    b.branch(done)
+    b.position_at_end(copy_blk)
+    copied = copy_c(ctx, b, args[0], arr_t, out_t, shape=[size])
+    copy_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    phi = b.phi(llvm_type(out_t))
+    phi.add_incoming(view, view_end)
+    phi.add_incoming(copied, copy_end)
+    return phi
+
+
+@lowering("attr.strides")
+def _strides(ctx, b, node, args):
+    t = node.in_types[0]
+    if not isinstance(t, Array):
+        raise NotLowerable(f"strides of {t}")
+    s = ir.Constant(llvm_type(node.out_type), ir.Undefined)
+    for d in range(t.ndim):
+        s = b.insert_value(s, b.extract_value(args[0], [2, d]), d)
+    return s
+
+
+@lowering("attr.itemsize", "attr.nbytes")
+def _itemsize(ctx, b, node, args):
+    t = node.in_types[0]
+    if not isinstance(t, (Array, NpScalar)):
+        raise NotLowerable(f"{node.op} of {t}")
+    n = ir.Constant(I64, t.dtype.itemsize)
+    if node.op == "attr.nbytes" and isinstance(t, Array):
+        for d in range(t.ndim):
+            n = b.mul(n, b.extract_value(args[0], [1, d]))
+    return n
 
 
 __all__ = ["make_view", "slice_indices"]
