@@ -119,3 +119,22 @@ def test_copies(a):
     llvm_check(copies, a)
     c = pyjit.jit(copies, backend="llvm")(a)[0]
     assert c.flags.owndata and c.flags.c_contiguous and not np.shares_memory(c, a)
+
+
+def flat(a):
+    return a.flatten()
+
+
+def eyes(n, m, k):
+    return np.eye(n), np.eye(n, m), np.eye(n, m, k), np.eye(n, m, k, dtype=np.int32), np.identity(n)
+
+
+@pytest.mark.parametrize("a", [np.arange(12.0).reshape(3, 4)[:, ::-2], np.arange(5), np.zeros((2, 0, 3))])
+def test_flatten(a):
+    llvm_check(flat, a)
+
+
+@pytest.mark.parametrize("n, m, k", [(3, 3, 0), (3, 5, 2), (4, 2, -1), (3, 3, 5), (3, 3, -7), (0, 2, 0),
+                                     (-1, 2, 0)])  # ValueError
+def test_eye(n, m, k):
+    llvm_check(eyes, n, m, k)

@@ -239,3 +239,52 @@ def _copy(ctx, b, node, args):
         raise NotLowerable(f"{node.op} of {src_t}")
     llvm_type(src_t)
     return copy_c(ctx, b, args[0], src_t, out_t)
+
+
+@lowering("array.flatten")
+def _flatten(ctx, b, node, args):
+    """``a.flatten()``: always a C-order copy."""
+    out_t = _c_result(node.out_type)
+    src_t = node.in_types[0]
+    if node.attrs.get("order", "C") != "C" or not isinstance(src_t, Array) or \
+            src_t.dtype != out_t.dtype:
+        raise NotLowerable(f"flatten of {src_t}")
+    size = ir.Constant(I64, 1)
+    for d in range(src_t.ndim):
+        size = b.mul(size, b.extract_value(args[0], [1, d]))
+    return copy_c(ctx, b, args[0], src_t, out_t, shape=[size])
+
+
+@lowering("np.eye", "np.identity")
+def _eye(ctx, b, node, args):
+    """``np.eye(N, M=None, k=0)``, ``np.identity(n)``: zeros, then ones where
+    ``column == row + k``."""
+    from ..kernels import _loop_nest
+    out_t = _c_result(node.out_type)
+    if node.attrs.get("order", "C") != "C":
+        raise NotLowerable("order='F'")
+    types = list(node.in_types) + [NONE] * (3 - len(node.in_types))
+    vals = list(args) + [None] * (3 - len(args))
+    n = _dim(ctx, b, vals[0], types[0])
+    m = n if types[1] == NONE else _dim(ctx, b, vals[1], types[1])
+    if types[2] == NONE:
+        k = ir.Constant(I64, 0)
+    elif scalar_kind(types[2]) is not None and scalar_kind(types[2])[0] == "i":
+        k = vals[2] if types[2] == INT else cast(ctx, b, vals[2], types[2], INT)
+    else:
+        raise NotLowerable(f"np.eye with k of type {types[2]}")
+    arr = _new(ctx, b, [n, m], out_t)
+    _fill(ctx, b, arr, [n, m], out_t, _constant(out_t, 0))
+    elem = llvm_type(NpScalar(out_t.dtype))
+    one = _constant(out_t, 1)
+    if isinstance(elem, ir.IntType) and elem.width == 1:
+        elem, one = ir.IntType(8), ir.Constant(ir.IntType(8), 1)
+    base = b.bitcast(b.extract_value(arr, 0), elem.as_pointer())
+
+    def body(bb, idx):
+        col = bb.add(idx[0], k)
+        inside = bb.and_(bb.icmp_signed(">=", col, ir.Constant(I64, 0)), bb.icmp_signed("<", col, m))
+        with bb.if_then(inside):
+            bb.store(one, bb.gep(base, [bb.add(bb.mul(idx[0], m), col)]))
+    _loop_nest(ctx, b, [n], 0, [], body)
+    return arr
