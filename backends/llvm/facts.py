@@ -21,6 +21,9 @@ guards:
     ``node`` is the loop counter's ``k + 1`` or the loop item
     ``range_item(start, step, k)`` of a ``range`` loop header, and cannot
     overflow whenever its result is used.  See Note [guarded range arithmetic].
+    Also an ``item + 1`` of such an item, and ``x - c`` of a non-negative ``x``
+    (a stencil's ``j + 1``, ``j - 1``, ``a.shape[0] - 1``), which cannot
+    overflow: Note [item offsets].
 
 Note [guarded range arithmetic]
     The frontend lowers ``FOR_ITER`` over a range to a header block computing
@@ -43,6 +46,17 @@ Note [guarded range arithmetic]
     itself, after the loop) keeps the checked form.  The proof looks
     at the graph as the lowering gets it, so a pass that moves these nodes
     simply loses the fact, never the check.
+
+Note [item offsets]
+    A guarded item of a range with a literal step ``> 0`` satisfies
+    ``start <= item < stop`` wherever it is used (Note [guarded range
+    arithmetic]).  So ``item + c`` cannot overflow for ``c`` in ``{0, 1}``
+    (``item + 1 <= stop <= 2**63 - 1``).  And ``x - c`` for a literal ``c`` in
+    ``[0, 2**62]`` cannot when ``x`` is non-negative (``nonneg``; a range item
+    with a non-negative start and step is): ``x - c >= -2**62``.  Such an
+    addition is lowered ``nsw`` with no overflow check: in ``out[i, j] =
+    u[i, j - 1] + u[i, j + 1]`` the check would keep LLVM from vectorizing
+    the loop.  A larger offset (``j + 2``) keeps its check.
 """
 from __future__ import annotations
 
@@ -65,6 +79,7 @@ class Facts:
         self.producers = producers
         self._nonneg = _nonneg_values(graph, producers)
         self._guarded = _guarded_nodes(graph, producers, self._nonneg)
+        self._guarded |= _item_offsets(graph, producers, self._nonneg, self._guarded)
 
     def nonneg(self, v) -> bool:
         return v in self._nonneg
@@ -224,6 +239,29 @@ def _guarded_nodes(graph, producers, nonneg) -> set:
                 if rl is not None and rl.op == "range_len" and \
                         rl.inputs[0] is node.inputs[0] and rl.inputs[2] is node.inputs[1]:
                     out.add(node)
+    return out
+
+
+def _item_offsets(graph, producers, nonneg, guarded) -> set:
+    """``x + c`` / ``x - c`` nodes that cannot overflow (Note [item offsets])."""
+    out = set()
+    for n in graph.nodes():
+        if n.op not in ("add", "iadd", "sub", "isub") or not all(_is_int(v) for v in n.inputs) \
+                or not _is_int(n.outputs[0]):
+            continue
+        c = const_value(producers, n.inputs[1])
+        if type(c) is not int or not -2 ** 62 <= c <= 2 ** 62:
+            continue
+        shift = c if n.op in ("add", "iadd") else -c
+        if shift <= 0 and n.inputs[0] in nonneg:
+            out.add(n)  # x >= 0, so x - |c| >= -2**62
+            continue
+        item = producers.get(n.inputs[0])
+        if item is None or item.op != "range_item" or item not in guarded:
+            continue
+        step = const_value(producers, item.inputs[1])
+        if type(step) is int and step > 0 and shift in (0, 1):
+            out.add(n)  # item + 1 <= stop
     return out
 
 

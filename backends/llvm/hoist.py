@@ -161,6 +161,32 @@ def _loop_plan(graph, h, dom, preds, producers, where):
     return lp
 
 
+def inner_latches(graph) -> set:
+    """The blocks that branch back to the header of an innermost loop (no loop
+    inside it) nested in another loop: the lowering marks those back edges
+    with loop hints (lower.py, Note [loop hints])."""
+    dom = _dominators(graph)
+    preds: dict = {}
+    for blk in graph.blocks:
+        if blk.term is not None:
+            for target, _ in blk.term.targets:
+                preds.setdefault(target, []).append(blk)
+    loops = {}
+    for h in graph.blocks:
+        if h not in dom:
+            continue
+        latches = [b for b in preds.get(h, []) if b in dom and h in dom[b]]
+        if latches:
+            loops[h] = (latches, _natural_loop(h, latches, preds))
+    out = set()
+    for h, (latches, body) in loops.items():
+        innermost = not any(o is not h and o in body for o in loops)
+        nested = any(o is not h and h in ob for o, (_, ob) in loops.items())
+        if innermost and nested:
+            out.update(latches)
+    return out
+
+
 def _args_to(src, target):
     for t, args in src.term.targets:
         if t is target:
@@ -192,4 +218,4 @@ def _natural_loop(h, latches, preds) -> set:
     return body
 
 
-__all__ = ["plan", "LoopPlan", "Check"]
+__all__ = ["plan", "inner_latches", "LoopPlan", "Check"]

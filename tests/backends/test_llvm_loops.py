@@ -187,3 +187,62 @@ def test_sqrt_domain_check_only_where_needed(fn, a):
     it, and CPython's ValueError comes through the bailout."""
     jf = pyjit.jit(fn, backend="llvm")
     assert _outcome(jf, a) == _outcome(fn, a)
+
+
+# ---- item offsets (facts.py, Note [item offsets]) and loop hints (lower.py) -----------------
+
+def item_offsets(start, stop, step, c):
+    s = 0
+    for j in range(start, stop, step):
+        s += (j + 1) - (j - 1) + (j + c) - (j - c)
+    return s
+
+
+@pytest.mark.parametrize("args", [
+    (0, 100, 1, 2), (2 ** 63 - 4, 2 ** 63 - 1, 1, 0),  # j + 1 <= stop: native
+    (2 ** 63 - 4, 2 ** 63 - 1, 1, 2),                   # j + 2 overflows: a big int from CPython
+    (-2 ** 63, -2 ** 63 + 3, 1, 0),                     # j - 1 overflows: start is negative
+    (-2 ** 63 + 1, -2 ** 63 + 5, 1, 0),
+    (5, 1000, 7, 1), (2 ** 63 - 20, 2 ** 63 - 1, 3, 1), (10, 0, -1, 1),
+])
+def test_item_offsets_keep_the_checks_that_can_fail(args):
+    jf = pyjit.jit(item_offsets, backend="llvm")
+    assert _outcome(jf, *args) == _outcome(item_offsets, *args)
+
+
+def stencil_rows(u, out):
+    for i in range(1, u.shape[0] - 1):
+        for j in range(1, u.shape[1] - 1):
+            out[i, j] = 0.25 * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
+    return out
+
+
+def _ir(jf):
+    return next(iter(jf.__pyjit__.regions[0].dispatcher.cache.values())).entry.ir
+
+
+@pytest.mark.parametrize("shape", [(6, 7), (2, 2), (1, 5), (3, 1)])
+def test_stencil_offsets_need_no_overflow_check(shape):
+    """``j - 1`` and ``j + 1`` of ``range(1, m - 1)`` are lowered without an
+    overflow check (the loop then vectorizes); results stay CPython's."""
+    u = np.arange(float(shape[0] * shape[1])).reshape(shape) ** 1.5
+    want, got = np.zeros(shape), np.zeros(shape)
+    jf = pyjit.jit(stencil_rows, backend="llvm", level="O2")
+    assert _outcome(jf, u, got) == _outcome(stencil_rows, u, want)
+    assert np.array_equal(got, want)
+    assert "llvm.sadd.with.overflow" not in _ir(jf) and "llvm.ssub.with.overflow" not in _ir(jf)
+
+
+def test_inner_loops_carry_the_runtime_unroll_hint():
+    """Only an innermost loop nested in another loop gets the hint (Note [loop hints])."""
+    a = np.arange(6.0)
+    flat = pyjit.jit(index_loop, backend="llvm")
+    flat(np.arange(10, dtype=np.int64), 0, 10, 1, 0)
+    assert "llvm.loop" not in _ir(flat)
+    nested = pyjit.jit(stencil_rows, backend="llvm")
+    nested(a.reshape(2, 3), np.zeros((2, 3)))
+    text = _ir(nested)
+    assert text.count("!llvm.loop") == 1 and '"llvm.loop.unroll.runtime.disable"' in text
+    engine.compile_ir(text.replace("pyjit_region", "hinted_region"),
+                      next(w for w in text.replace("@", " @").split() if w.startswith("@"))
+                      .strip("@\"(").replace("pyjit_region", "hinted_region"), "O2")

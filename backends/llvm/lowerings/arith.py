@@ -46,8 +46,10 @@ def _add_sub_mul(ctx, b, node, args):
     kind = scalar_kind(ct)[0]
     if kind == "f":
         r = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[base](x, y, flags=cg.fp_flags(ctx))
-    elif ct == INT and node.guarded and base == "add":
-        r = b.add(x, y, flags=("nsw",))  # a range loop's k + 1 (Note [guarded range arithmetic])
+    elif ct == INT and node.guarded and base in ("add", "sub"):
+        # a range loop's k + 1, an item's j + 1 or j - 1 (facts.py, Note [guarded range
+        # arithmetic], Note [item offsets])
+        r = (b.add if base == "add" else b.sub)(x, y, flags=("nsw",))
     elif ct == INT:
         r = cg.checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y)
     elif kind == "b":
