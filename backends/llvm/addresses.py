@@ -27,7 +27,10 @@ Note [address globals]
     compiles and cache hits take the same path, so the cached code is the code
     that ran when it was compiled.  A name that does not resolve (a numpy whose
     loop table changed: its version is in the key, so this should not happen)
-    makes the load fail: a miss, never a call through a wrong address.
+    makes loading the entry fail before anything is linked: a miss, never a
+    call through a wrong address.  The code never runs before ``bind``, and
+    the globals have external linkage, so LLVM cannot fold their ``null``
+    initializer into the code.
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ def load_address(ctx, b, symbolic: tuple, ptr_type):
     """The address named ``symbolic``, loaded from the module's global for it
     and cast to ``ptr_type`` (Note [address globals])."""
     from llvmlite import ir
+    # kept on the Lowering itself (its own attribute: lower.py need not know)
     globals_ = vars(ctx).setdefault("address_globals", {})
     if symbolic not in globals_:
         try:

@@ -347,6 +347,8 @@ def load(k: str) -> Entry | None:
     globals filled (Note [address globals]), or None (a miss)."""
     if k in _loaded:
         return _loaded[k]
+    if k in _spoilt:  # linking it again would define its symbol twice
+        return None
     entry_path, so_path = _paths(k)
     try:
         with open(entry_path, "rb") as f:
