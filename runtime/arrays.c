@@ -11,6 +11,8 @@
  *   begin_call()           -> list: starts collecting this thread's allocations
  *   set_allocator(empty, dtypes)   np.empty and {typenum: dtype}, once at import
  *   alloc_address()        -> int: address of pj_alloc, which native code calls
+ *   pj_arrays_begin/end    the same as begin_call around a call from the C
+ *                          dispatcher (dispatch.c), restoring the caller's list
  *
  * Note [native allocation]
  *     pj_alloc(ndim, shape, typenum) is called by native code with the GIL held
@@ -83,6 +85,50 @@ pj_alloc(int64_t ndim, const int64_t *shape, int64_t typenum)
     }
     Py_DECREF(arr);  /* the list keeps it alive until the next begin_call() */
     return address;
+}
+
+int
+pj_arrays_begin(PyObject **list, PyObject **prev)
+{
+    PyObject *state = PyThreadState_GetDict();
+    *list = *prev = NULL;
+    if (state == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no thread state dict");
+        return -1;
+    }
+    *prev = PyDict_GetItemWithError(state, pj_arrays_key);
+    if (*prev == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_XINCREF(*prev);
+    *list = PyList_New(0);
+    if (*list == NULL || PyDict_SetItem(state, pj_arrays_key, *list) < 0) {
+        Py_CLEAR(*list);
+        Py_CLEAR(*prev);
+        return -1;
+    }
+    return 0;
+}
+
+void
+pj_arrays_end(PyObject *list, PyObject *prev)
+{
+    PyObject *type, *value, *tb;   /* a failed boxing leaves its exception pending */
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *state = PyThreadState_GetDict();
+    if (state != NULL) {
+        if (prev != NULL) {
+            PyDict_SetItem(state, pj_arrays_key, prev);
+        }
+        else {
+            PyDict_DelItem(state, pj_arrays_key);
+        }
+    }
+    PyList_SetSlice(list, 0, PyList_GET_SIZE(list), NULL);
+    PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+    Py_DECREF(list);
+    Py_XDECREF(prev);
 }
 
 PyDoc_STRVAR(data_address_doc, "data_address(arr) -> int: the address of arr's first element.");

@@ -7,4 +7,12 @@
 /* Add the array helpers to the module; 0 on success, -1 with an exception set. */
 int pj_arrays_init(PyObject *module);
 
+/* Around one native call that may allocate (Note [native allocation]): begin makes a
+ * new list of this thread's allocations (*list, a new reference) and saves the one
+ * it replaces (*prev, a new reference or NULL); end empties *list (the call's
+ * temporaries go; what the exit boxed holds its own references) and restores *prev.
+ * begin returns -1 with an exception set on failure. */
+int pj_arrays_begin(PyObject **list, PyObject **prev);
+void pj_arrays_end(PyObject *list, PyObject *prev);
+
 #endif

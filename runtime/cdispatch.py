@@ -6,10 +6,13 @@ keyed; ``serve(d, args, spec)`` installs a specialization under the C key of
 ``args`` after the Python dispatcher found or built it:
 
 * no entry (the key runs eagerly)          -> ``(-1, ())`` from C;
-* an LLVM entry whose graph computes no
-  arrays and whose exits carry none        -> the native function, called with the
+* an LLVM entry                            -> the native function, called with the
                                               slot ABI (backends/llvm/reprs.py,
-                                              Note [slot ABI]) and boxed in C;
+                                              Note [slot ABI]) and boxed in C; arrays
+                                              it allocates are collected around the
+                                              call (runtime/arrays.c) and an exit's
+                                              array is found among them (BOX_ARRAY),
+                                              or is a live-in returned as it is (BOX_ARG);
 * any other entry                          -> ``entry(args)`` called from C.
 
 The native plans mirror reprs.packer/boxer exactly: a value C cannot box the
@@ -33,7 +36,7 @@ BASE = _rt.Dispatcher if _rt is not None else object
 # in-plan and box kinds: the enums of dispatch.c
 IN_NONE, IN_F64, IN_I64, IN_BOOL, IN_ARRAY = range(5)
 (BOX_FLOAT, BOX_INT, BOX_BOOL, BOX_CONST, BOX_NPFLOAT, BOX_NPINT, BOX_NPUINT64, BOX_NPBOOL, BOX_UNION,
- BOX_CALL) = range(1, 11)
+ BOX_CALL, BOX_ARRAY, BOX_ARG) = range(1, 13)
 MODE_EAGER, MODE_PYENTRY, MODE_NATIVE = range(3)
 
 if _rt is not None:
@@ -81,7 +84,8 @@ def serve(d, args: tuple, spec) -> None:
     else:
         plan = _native_plan(spec) or (MODE_PYENTRY, spec.entry, 0, (), _exit_flags(d.region.graph))
     mode, entry, address, in_plan, exits = plan
-    if d._c_install(key, spec, mode, entry, address, in_plan, exits):
+    allocates = mode == MODE_NATIVE and _computes_arrays(spec.graph)
+    if d._c_install(key, spec, mode, entry, address, in_plan, exits, allocates):
         d._c_keys.add(key)
 
 
@@ -96,8 +100,10 @@ def _native_plan(spec):
     if getattr(entry, "backend", None) != "llvm" or graph is None:
         return None
     address = _native_address(entry)
-    if not address or _computes_arrays(graph):
+    alias = getattr(entry, "alias", None)
+    if not address or (alias is None and _computes_arrays(graph)):
         return None
+    alias = alias or {}
     from pyjit.backends.llvm.reprs import NotLowerable, slots
     try:
         in_plan, k = [], 0
@@ -113,19 +119,19 @@ def _native_plan(spec):
         for e in graph.exits:
             boxes, k = [], 0
             for v in e.values:
-                box = _box(v.type, k)
+                box, width = _value_box(v, k, alias)
                 if box is None:
                     return None
                 boxes.append(box)
-                k += slots(v.type)
+                k += width
             for item in e.stack:   # a return value, or a loop iterator to rebuild
                 parts = []
                 for v in item.values:
-                    part = _box(v.type, k)
+                    part, width = _value_box(v, k, alias)
                     if part is None:
                         return None
                     parts.append(part)
-                    k += slots(v.type)
+                    k += width
                 if item.kind == "value":
                     boxes.append(parts[0])
                 else:
@@ -134,6 +140,16 @@ def _native_plan(spec):
     except NotLowerable:
         return None
     return MODE_NATIVE, entry, address, tuple(in_plan), tuple(exits)
+
+
+def _value_box(v, k, alias):
+    """``(box, slots taken)`` for exit value ``v`` at slot ``k``, as the run
+    wrapper's ``_exit_plan`` lays them out: a live-in array returned as it is
+    takes no slot."""
+    from pyjit.backends.llvm.reprs import slots
+    if isinstance(v.type, Array) and alias.get(v) is not None:
+        return (BOX_ARG, alias[v], None, ()), 0
+    return _box(v.type, k), slots(v.type)
 
 
 def _native_address(run) -> int | None:
@@ -177,7 +193,22 @@ def _in_kind(t):
 def _box(t, k):
     """``(kind, slot, obj, members)`` boxing a value of type ``t`` from slot ``k``
     exactly as reprs.boxer does, or None."""
+    if isinstance(t, Array):
+        from pyjit.backends.llvm import array_at
+        return BOX_ARRAY, k, functools.partial(array_at, t.dtype), t.ndim
+    if isinstance(t, TupleT):
+        from pyjit.backends.llvm.reprs import slots
+        parts, off = [], k
+        for item in t.items:
+            part = _box(item, off)
+            if part is None:
+                return None
+            parts.append(part)
+            off += slots(item)
+        return BOX_CALL, k, tuple, tuple(parts)
     if isinstance(t, UnionT):
+        if any(_has_array(m) for m in members(t)):
+            return None
         parts = []
         for m in members(t):
             part = (BOX_CONST, k, UNBOUND, ()) if m == UNDEF else _box(m, k)

@@ -22,6 +22,7 @@
  */
 #include "pyjit_cpython.h"
 #include "dispatch.h"
+#include "arrays.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -41,7 +42,7 @@ enum { PJ_EAGER = 0, PJ_PYENTRY = 1, PJ_NATIVE = 2 };
 enum { IN_NONE = 0, IN_F64 = 1, IN_I64 = 2, IN_BOOL = 3, IN_ARRAY = 4 };
 /* Boxing an exit value from slots (exit plan) */
 enum { BOX_FLOAT = 1, BOX_INT = 2, BOX_BOOL = 3, BOX_CONST = 4, BOX_NPFLOAT = 5, BOX_NPINT = 6,
-       BOX_NPUINT64 = 7, BOX_NPBOOL = 8, BOX_UNION = 9, BOX_CALL = 10 };
+       BOX_NPUINT64 = 7, BOX_NPBOOL = 8, BOX_UNION = 9, BOX_CALL = 10, BOX_ARRAY = 11, BOX_ARG = 12 };
 
 typedef struct pj_box {
     int kind;
@@ -50,7 +51,18 @@ typedef struct pj_box {
                                   BOX_CALL: obj(list of the boxed members) builds it */
     int nmembers;              /* BOX_UNION: members, selected by the tag in slot + 1 */
     struct pj_box *members;
+    int ndim;                  /* BOX_ARRAY: slots data, shape[ndim], strides[ndim]; an array
+                                  the call allocated, else obj(data, shape, strides,
+                                  allocated, args) finds the view.  BOX_ARG: slot is the
+                                  index of the live-in returned as it is */
 } pj_box;
+
+/* What boxing an exit's arrays needs: the arrays this call allocated and the live-ins. */
+typedef struct {
+    PyObject *allocated;       /* list, or NULL */
+    PyObject *const *args;
+    Py_ssize_t nargs;
+} pj_ctx;
 
 typedef struct {
     int nvalues;
@@ -73,6 +85,7 @@ typedef struct {
     pj_in *in;
     int nexits;
     pj_exit *exits;
+    int allocates;             /* native code makes arrays: collect them around the call */
     unsigned long long calls;
 } pj_spec;
 
@@ -182,8 +195,10 @@ pj_unbox(const pj_spec *s, PyObject *const *args, int64_t *in)
     return 1;
 }
 
+static PyObject *pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx);
+
 static PyObject *
-pj_box_value(const pj_box *b, const int64_t *out)
+pj_box_value(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
 {
     int64_t raw = out[b->slot];
     double d;
@@ -222,13 +237,13 @@ pj_box_value(const pj_box *b, const int64_t *out)
             PyErr_Format(PyExc_SystemError, "pyjit: union tag %lld out of range", (long long)tag);
             return NULL;
         }
-        return pj_box_value(&b->members[tag], out);
+        return pj_box_value(&b->members[tag], out, ctx);
     }
     case BOX_CALL: {
         PyObject *parts = PyList_New(b->nmembers);
         if (parts == NULL) return NULL;
         for (int i = 0; i < b->nmembers; i++) {
-            PyObject *v = pj_box_value(&b->members[i], out);
+            PyObject *v = pj_box_value(&b->members[i], out, ctx);
             if (v == NULL) {
                 Py_DECREF(parts);
                 return NULL;
@@ -239,9 +254,67 @@ pj_box_value(const pj_box *b, const int64_t *out)
         Py_DECREF(parts);
         return r;
     }
+    case BOX_ARRAY:
+        return pj_box_array(b, out, ctx);
+    case BOX_ARG:
+        if (b->slot >= ctx->nargs) {
+            PyErr_SetString(PyExc_SystemError, "pyjit: exit names a live-in out of range");
+            return NULL;
+        }
+        return Py_NewRef(ctx->args[b->slot]);
     }
     PyErr_SetString(PyExc_SystemError, "pyjit: unknown box kind");
     return NULL;
+}
+
+/* An exit's array: the very array this call allocated at that address with that
+ * shape and strides, or (a view: a.T, a slice) whatever the Python side makes of it. */
+static PyObject *
+pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
+{
+    const int64_t *slots = out + b->slot;
+    int ndim = b->ndim;
+#ifdef PYJIT_HAVE_NUMPY
+    if (ctx->allocated != NULL) {
+        Py_ssize_t n = PyList_GET_SIZE(ctx->allocated);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyArrayObject *a = (PyArrayObject *)PyList_GET_ITEM(ctx->allocated, i);
+            if ((int64_t)(intptr_t)PyArray_DATA(a) != slots[0] || PyArray_NDIM(a) != ndim) continue;
+            int same = 1;
+            for (int d = 0; d < ndim && same; d++) {
+                same = PyArray_DIMS(a)[d] == slots[1 + d] && PyArray_STRIDES(a)[d] == slots[1 + ndim + d];
+            }
+            if (same) return Py_NewRef((PyObject *)a);
+        }
+    }
+#endif
+    PyObject *shape = PyTuple_New(ndim), *strides = PyTuple_New(ndim);
+    PyObject *argt = NULL, *r = NULL;
+    if (shape == NULL || strides == NULL) goto done;
+    for (int d = 0; d < ndim; d++) {
+        PyObject *x = PyLong_FromLongLong(slots[1 + d]);
+        PyObject *y = PyLong_FromLongLong(slots[1 + ndim + d]);
+        if (x == NULL || y == NULL) { Py_XDECREF(x); Py_XDECREF(y); goto done; }
+        PyTuple_SET_ITEM(shape, d, x);
+        PyTuple_SET_ITEM(strides, d, y);
+    }
+    argt = PyTuple_New(ctx->nargs);
+    if (argt == NULL) goto done;
+    for (Py_ssize_t i = 0; i < ctx->nargs; i++) {
+        PyTuple_SET_ITEM(argt, i, Py_NewRef(ctx->args[i]));
+    }
+    {
+        PyObject *data = PyLong_FromLongLong(slots[0]);
+        if (data == NULL) goto done;
+        PyObject *allocated = ctx->allocated != NULL ? ctx->allocated : Py_None;
+        r = PyObject_CallFunctionObjArgs(b->obj, data, shape, strides, allocated, argt, NULL);
+        Py_DECREF(data);
+    }
+done:
+    Py_XDECREF(shape);
+    Py_XDECREF(strides);
+    Py_XDECREF(argt);
+    return r;
 }
 
 /* ---- calls ----------------------------------------------------------------------- */
@@ -309,32 +382,37 @@ pj_call_native(PJDispatcher *d, pj_spec *s, PyObject *const *args, Py_ssize_t n)
     if (!pj_unbox(s, args, in)) {
         return pj_call_entry(d, s, args, n);
     }
+    pj_ctx ctx = {NULL, args, n};
+    PyObject *prev = NULL, *r = NULL, *values = NULL;
+    if (s->allocates && pj_arrays_begin(&ctx.allocated, &prev) < 0) {
+        return NULL;
+    }
     int32_t k = s->fn(in, out);
     if (k < 0 || k >= s->nexits) {
         PyErr_Format(PyExc_SystemError, "pyjit: native region returned exit %d", (int)k);
-        return NULL;
+        goto done;
     }
     pj_exit *e = &s->exits[k];
     if (e->resume) {
         d->bailouts++;
     }
-    PyObject *values = PyTuple_New(e->nvalues);
-    if (values == NULL) return NULL;
+    values = PyTuple_New(e->nvalues);
+    if (values == NULL) goto done;
     for (int i = 0; i < e->nvalues; i++) {
-        PyObject *v = pj_box_value(&e->values[i], out);
-        if (v == NULL) {
-            Py_DECREF(values);
-            return NULL;
-        }
+        PyObject *v = pj_box_value(&e->values[i], out, &ctx);
+        if (v == NULL) goto done;
         PyTuple_SET_ITEM(values, i, v);
     }
-    PyObject *r = PyTuple_New(2);
-    if (r == NULL) {
-        Py_DECREF(values);
-        return NULL;
-    }
+    r = PyTuple_New(2);
+    if (r == NULL) goto done;
     PyTuple_SET_ITEM(r, 0, Py_NewRef(e->number));
     PyTuple_SET_ITEM(r, 1, values);
+    values = NULL;
+done:
+    Py_XDECREF(values);
+    if (ctx.allocated != NULL) {
+        pj_arrays_end(ctx.allocated, prev);
+    }
     return r;
 }
 
@@ -426,12 +504,22 @@ pj_box_parse(PyObject *t, pj_box *b, int *max_slot)
     PyObject *obj, *members;
     memset(b, 0, sizeof *b);
     if (!PyArg_ParseTuple(t, "iiOO", &b->kind, &b->slot, &obj, &members)) return -1;
-    if (b->kind < BOX_FLOAT || b->kind > BOX_CALL || b->slot < 0 || b->slot + 2 > PJ_MAX_SLOTS) {
+    if (b->kind < BOX_FLOAT || b->kind > BOX_ARG || b->slot < 0 || b->slot + 2 > PJ_MAX_SLOTS) {
         PyErr_SetString(PyExc_ValueError, "bad box plan");
         return -1;
     }
-    if (b->slot + (b->kind == BOX_UNION ? 2 : 1) > *max_slot) {
-        *max_slot = b->slot + (b->kind == BOX_UNION ? 2 : 1);
+    int width = b->kind == BOX_UNION ? 2 : 1;
+    if (b->kind == BOX_ARRAY) {
+        long ndim = PyLong_AsLong(members);
+        if (ndim < 0 || ndim > 32 || b->slot + 1 + 2 * ndim > PJ_MAX_SLOTS) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad array box");
+            return -1;
+        }
+        b->ndim = (int)ndim;
+        width = 1 + 2 * (int)ndim;
+    }
+    if (b->kind != BOX_ARG && b->slot + width > *max_slot) {
+        *max_slot = b->slot + width;
     }
     b->obj = Py_NewRef(obj);
     if (b->kind == BOX_UNION || b->kind == BOX_CALL) {
@@ -589,20 +677,22 @@ pj_key(PJDispatcher *d, PyObject *args)
 }
 
 PyDoc_STRVAR(install_doc,
-"_c_install(key, spec, mode, entry, address, in_plan, exit_plans) -> bool\n\n"
+"_c_install(key, spec, mode, entry, address, in_plan, exit_plans, allocates=False) -> bool\n\n"
 "Serve `key` (from _c_key) from C: mode 0 eager, 1 entry(args), 2 the native\n"
 "function at `address` with in_plan ((kind, slot, ndim) per live-in) and\n"
 "exit_plans ((resume, ((kind, slot, obj, members), ...)) per exit).  False when\n"
-"the table is full.");
+"the table is full.  `allocates` (optional): the native code makes arrays, so\n"
+"the call collects them (runtime/arrays.c) for the exits' BOX_ARRAY boxes.");
 
 static PyObject *
 pj_install_spec(PJDispatcher *d, PyObject *args)
 {
     Py_buffer key;
     PyObject *spec, *entry, *in_plan, *exit_plans;
-    int mode;
+    int mode, allocates = 0;
     unsigned long long address;
-    if (!PyArg_ParseTuple(args, "y*OiOKOO", &key, &spec, &mode, &entry, &address, &in_plan, &exit_plans)) {
+    if (!PyArg_ParseTuple(args, "y*OiOKOO|p", &key, &spec, &mode, &entry, &address, &in_plan, &exit_plans,
+                          &allocates)) {
         return NULL;
     }
     if (d->nargs < 0 || key.len != (Py_ssize_t)(d->ndyn * sizeof(uint64_t))) {
@@ -619,6 +709,7 @@ pj_install_spec(PJDispatcher *d, PyObject *args)
     memcpy(s->key, key.buf, key.len);
     PyBuffer_Release(&key);
     s->mode = mode;
+    s->allocates = allocates;
     s->spec = Py_NewRef(spec);
     s->entry = Py_NewRef(entry);
     if (mode == PJ_NATIVE) {

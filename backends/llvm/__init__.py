@@ -202,6 +202,7 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):
     run.backend, run.note = "llvm", ""
     run.ir = text
     run.native_address = address  # the C dispatcher calls it directly (runtime/cdispatch.py)
+    run.alias = alias             # exit arrays that are live-ins returned as they are
     return run
 
 
@@ -260,6 +261,14 @@ def _array_from_slots(obuf, k, ndim, dtype, ctx):
     data = int(obuf[k])
     shape = tuple(int(x) for x in obuf[k + 1:k + 1 + ndim])
     strides = tuple(int(x) for x in obuf[k + 1 + ndim:k + 1 + 2 * ndim])
+    return array_at(dtype, data, shape, strides, allocated, args)
+
+
+def array_at(dtype, data, shape, strides, allocated, args):
+    """The array at ``data`` with that shape and strides: one of ``allocated`` (this
+    call's), or a view of one of them or of a live-in array.  The C dispatcher
+    calls it for an exit array that is not one of ``allocated`` itself."""
+    allocated = allocated or ()
     for arr in allocated:
         if _address(arr) == data and arr.shape == shape and arr.strides == strides:
             return arr
