@@ -40,10 +40,16 @@ from .convert import cast
 _EXACT = 2 ** 53
 
 
+_HANDLED: set = set()
+# Ops that only move values around: a complex passes through them unchanged.
+_STRUCTURAL = {"build_tuple", "tuple_get", "check_bound", "unpack_check", "is_", "is_not"}
+
+
 def _wrap(*names, reals=False):
     """Register ``fn`` for ``names`` when a complex is involved (``reals``: for
     every scalar operand), else defer to the lowering registered before."""
     def register(fn):
+        _HANDLED.update(names)
         for name in names:
             prev = LOWERINGS.get(name)
 
@@ -265,5 +271,30 @@ def _conjugate(ctx, b, node, args):
     re, im = parts(b, v)
     return pack(b, re, b.fneg(im))
 
+
+# ---- every other lowering: complex operands are not lowerable ------------------------
+
+def _guarded(fn):
+    def lower(ctx, b, node, args):
+        if any(is_complex(t) for t in (*node.in_types, node.out_type)):
+            raise NotLowerable(f"{node.op} of a complex")
+        return fn(ctx, b, node, args)
+    lower.__wrapped__ = fn
+    return lower
+
+
+def _guard_the_rest():
+    """The other lowerings were written for real scalars (``scalar_kind`` of a
+    complex is None): one reached with a complex operand or result raises
+    NotLowerable instead of failing inside.  (``np.multiply`` & co. of complex
+    scalars run numpy's ufunc loop, which may use FMAs: not the ``*`` here.)
+    The numpy loop lowerings (ufuncs.register_all, registered later) reject
+    complex loops themselves."""
+    for name, fn in list(LOWERINGS.items()):
+        if name not in _HANDLED and name not in _STRUCTURAL:
+            LOWERINGS[name] = _guarded(fn)
+
+
+_guard_the_rest()
 
 __all__ = ["as_complex", "pack", "parts", "I1"]
