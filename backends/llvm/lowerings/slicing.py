@@ -310,6 +310,23 @@ def _copy_into(ctx, b, view, view_t, value, v_t):
     b.cbranch(same, done, copy)
     b.position_at_end(copy)
     src, dst = NpScalar(v_t.dtype), NpScalar(view_t.dtype)
+    if ndim == 1 and v_t.ndim == 1 and v_t.dtype == view_t.dtype:
+        # Both contiguous and of one length: one memcpy (they do not overlap).
+        size = ir.Constant(I64, view_t.dtype.itemsize)
+        dense = b.and_(b.icmp_signed("==", b.extract_value(view, [2, 0]), size),
+                       b.icmp_signed("==", b.extract_value(value, [2, 0]), size))
+        dense = b.and_(dense, b.icmp_signed("==", b.extract_value(value, [1, 0]), shape[0]))
+        fast = b.append_basic_block("slice.memcpy")
+        slow = b.append_basic_block("slice.loop")
+        b.cbranch(dense, fast, slow)
+        b.position_at_end(fast)
+        i8p = ir.IntType(8).as_pointer()
+        memcpy = ctx.intrinsic("llvm.memcpy.p0i8.p0i8.i64", ir.VoidType(),
+                               [i8p, i8p, I64, ir.IntType(1)])
+        b.call(memcpy, [b.extract_value(view, 0), b.extract_value(value, 0), b.mul(shape[0], size),
+                        ir.Constant(ir.IntType(1), 0)])
+        b.branch(done)
+        b.position_at_end(slow)
 
     def body(bb, idx):
         x = _load(bb, _leaf_pointer(bb, value, v_t, idx, ndim), src)
