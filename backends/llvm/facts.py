@@ -17,13 +17,35 @@ guards:
     values are non-negative (an optimistic fixpoint, so loop counters qualify).
     ``a[v]`` then needs no negative-index wrap (the bounds check stays).
 
+``last_items()``
+    The loop variable of a ``for x in range(...)`` loop as the header sees it
+    (the previous iteration's item), recomputed from the counter instead of
+    carried: Note [last item].
+
 ``guarded(node)``
     ``node`` is the loop counter's ``k + 1`` or the loop item
     ``range_item(start, step, k)`` of a ``range`` loop header, and cannot
     overflow whenever its result is used.  See Note [guarded range arithmetic].
     Also an ``item + 1`` of such an item, and ``x - c`` of a non-negative ``x``
     (a stencil's ``j + 1``, ``j - 1``, ``a.shape[0] - 1``), which cannot
-    overflow: Note [item offsets].
+    overflow: Note [last item]
+    In ``for j in range(start, stop, step)`` the header of the loop has the
+    counter ``k`` (``0`` on entry, ``k + 1`` from every back edge) and a
+    parameter ``j`` for the Python variable: its value on entry, then the
+    previous iteration's item ``range_item(start, step, k)``.  ``j`` is
+    mostly read by exits only (the state CPython resumes with), but as a phi
+    it is a second induction variable one iteration behind ``k``, which LLVM
+    keeps in registers and copies on every iteration.  When ``start`` and
+    ``step`` are defined outside the loop (a block strictly dominating the
+    header), the header has one entry edge passing ``k = 0`` and every back
+    edge passes ``k + 1`` and the item, then at the header ``j`` is exactly
+    ``k == 0 ? entry value : start + (k - 1) * step``: the item of iteration
+    ``k - 1`` was computed without bailing out, so it fits in an i64 and the
+    wrapping i64 arithmetic gives it exactly.  ``k`` never wraps back to 0
+    (``k + 1`` is checked, or guarded by ``k < n``).  The lowering computes
+    ``j`` so (lower.py), and LLVM sinks the computation into the exits.
+
+Note [item offsets].
 
 Note [guarded range arithmetic]
     The frontend lowers ``FOR_ITER`` over a range to a header block computing
@@ -46,6 +68,23 @@ Note [guarded range arithmetic]
     itself, after the loop) keeps the checked form.  The proof looks
     at the graph as the lowering gets it, so a pass that moves these nodes
     simply loses the fact, never the check.
+
+Note [last item]
+    In ``for j in range(start, stop, step)`` the header of the loop has the
+    counter ``k`` (``0`` on entry, ``k + 1`` from every back edge) and a
+    parameter ``j`` for the Python variable: its value on entry, then the
+    previous iteration's item ``range_item(start, step, k)``.  ``j`` is
+    mostly read by exits only (the state CPython resumes with), but as a phi
+    it is a second induction variable one iteration behind ``k``, which LLVM
+    keeps in registers and copies on every iteration.  When ``start`` and
+    ``step`` are defined outside the loop (a block strictly dominating the
+    header), the header has one entry edge passing ``k = 0`` and every back
+    edge passes ``k + 1`` and the item, then at the header ``j`` is exactly
+    ``k == 0 ? entry value : start + (k - 1) * step``: the item of iteration
+    ``k - 1`` was computed without bailing out, so it fits in an i64 and the
+    wrapping i64 arithmetic gives it exactly.  ``k`` never wraps back to 0
+    (``k + 1`` is checked, or guarded by ``k < n``).  The lowering computes
+    ``j`` so (lower.py), and LLVM sinks the computation into the exits.
 
 Note [item offsets]
     A guarded item of a range with a literal step ``> 0`` satisfies
@@ -242,8 +281,73 @@ def _guarded_nodes(graph, producers, nonneg) -> set:
     return out
 
 
+def last_items(graph, producers) -> dict:
+    """``{header parameter: (counter, range_item node, entry block)}`` for the
+    loop variables recomputed from the counter (Note [last item])."""
+    dom = _dominators(graph)
+    preds: dict = {}
+    for blk in graph.blocks:
+        if blk.term is not None:
+            for target, args in blk.term.targets:
+                preds.setdefault(target, []).append((blk, args))
+    where: dict = {}
+    for blk in graph.blocks:
+        for v in blk.params:
+            where[v] = blk
+        for n in blk.nodes:
+            where[n.outputs[0]] = blk
+    out = {}
+    for h in graph.blocks:
+        t = h.term
+        if h is graph.entry or h not in dom or t is None or t.kind != "cbr":
+            continue
+        test = producers.get(t.cond)
+        if test is None or test.op != "lt" or test not in h.nodes:
+            continue
+        k = test.inputs[0]
+        if k not in h.params or not _is_int(k):
+            continue
+        item = next((n for n in h.nodes if n.op == "range_item" and n.inputs[2] is k), None)
+        nxt = next((n for n in h.nodes if n.op in ("add", "iadd") and n.inputs[0] is k and
+                    const_value(producers, n.inputs[1]) == 1), None)
+        if item is None or nxt is None or not all(_is_int(v) for v in item.inputs[:2]):
+            continue
+        if not all(v not in where or where[v] is not h and where[v] in dom[h] for v in item.inputs[:2]):
+            continue  # start and step: graph inputs or defined before the loop
+        ki = h.params.index(k)
+        edges = preds.get(h, [])
+        latches = [(p, a) for p, a in edges if p in dom and h in dom[p]]
+        entries = [(p, a) for p, a in edges if (p, a) not in latches]
+        if len(entries) != 1 or not latches or const_value(producers, entries[0][1][ki]) != 0 \
+                or type(const_value(producers, entries[0][1][ki])) is not int:
+            continue
+        if any(a[ki] is not nxt.outputs[0] for _, a in latches):
+            continue
+        for pi, p in enumerate(h.params):
+            if p is not k and all(a[pi] is item.outputs[0] for _, a in latches):
+                out[p] = (k, item, entries[0][0])
+    return out
+
+
 def _item_offsets(graph, producers, nonneg, guarded) -> set:
-    """``x + c`` / ``x - c`` nodes that cannot overflow (Note [item offsets])."""
+    """``x + c`` / ``x - c`` nodes that cannot overflow (Note [last item]
+    In ``for j in range(start, stop, step)`` the header of the loop has the
+    counter ``k`` (``0`` on entry, ``k + 1`` from every back edge) and a
+    parameter ``j`` for the Python variable: its value on entry, then the
+    previous iteration's item ``range_item(start, step, k)``.  ``j`` is
+    mostly read by exits only (the state CPython resumes with), but as a phi
+    it is a second induction variable one iteration behind ``k``, which LLVM
+    keeps in registers and copies on every iteration.  When ``start`` and
+    ``step`` are defined outside the loop (a block strictly dominating the
+    header), the header has one entry edge passing ``k = 0`` and every back
+    edge passes ``k + 1`` and the item, then at the header ``j`` is exactly
+    ``k == 0 ? entry value : start + (k - 1) * step``: the item of iteration
+    ``k - 1`` was computed without bailing out, so it fits in an i64 and the
+    wrapping i64 arithmetic gives it exactly.  ``k`` never wraps back to 0
+    (``k + 1`` is checked, or guarded by ``k < n``).  The lowering computes
+    ``j`` so (lower.py), and LLVM sinks the computation into the exits.
+
+Note [item offsets])."""
     out = set()
     for n in graph.nodes():
         if n.op not in ("add", "iadd", "sub", "isub") or not all(_is_int(v) for v in n.inputs) \
@@ -265,4 +369,4 @@ def _item_offsets(graph, producers, nonneg, guarded) -> set:
     return out
 
 
-__all__ = ["Facts", "const_value"]
+__all__ = ["Facts", "const_value", "last_items"]

@@ -24,7 +24,7 @@ from pyjit.ir.verify import reverse_postorder
 
 from . import engine
 from . import hoist
-from .facts import Facts
+from .facts import Facts, last_items
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
 
 LOWERINGS: dict = {}
@@ -96,6 +96,8 @@ class Lowering:
         self.loop_plans = hoist.plan(graph, self.producers)
         self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
         self.latches = hoist.inner_latches(graph)
+        self.last_items = last_items(graph, self.producers)  # Note [last item] in facts.py
+        self._last_entry: dict = {}  # loop variable -> its value entering the loop
         self._loop_md = None
         # fastmath=True: float arithmetic may be reassociated (Note [fastmath flags], cgutils.py)
         self.fastmath = bool(getattr(graph, "fastmath", False))
@@ -147,6 +149,8 @@ class Lowering:
             pb = ir.IRBuilder(blocks[blk])
             for p in blk.params:
                 ty = llvm_type(p.type)
+                if p in self.last_items:
+                    continue  # computed from the counter (_last_item)
                 if ty is not None:
                     phis[p] = self.values[p] = pb.phi(ty)
                 else:
@@ -156,6 +160,9 @@ class Lowering:
         for blk in order:
             b = ir.IRBuilder(blocks[blk])
             deferred = deferred_nodes(blk, self.uses)
+            for p in blk.params:
+                if p in self.last_items:
+                    self.values[p] = self._last_item(b, p)
             for node in blk.nodes:
                 self.current_exit = node.exit
                 out = node.outputs[0]
@@ -182,6 +189,9 @@ class Lowering:
             for p, a in zip(target.params, args):
                 if p in phis:
                     phis[p].add_incoming(self.convert(b, self.values[a], a.type, p.type), here)
+                elif p in self.last_items and self.last_items[p][2] is blk and \
+                        llvm_type(p.type) is not None:
+                    self._last_entry[p] = self.convert(b, self.values[a], a.type, p.type)
         if t.kind == "br":
             br = b.branch(blocks[t.targets[0][0]])
         else:
@@ -203,6 +213,18 @@ class Lowering:
             md.operands = (md, *opts)  # a loop ID refers to itself
             self._loop_md = md
         return self._loop_md
+
+    def _last_item(self, b, p):
+        """The loop variable ``p`` at its loop's header: the entry value before the
+        first iteration, else the previous item (Note [last item] in facts.py)."""
+        if llvm_type(p.type) is None:
+            return None
+        k, item, _ = self.last_items[p]
+        start, step = (self.values[v] for v in item.inputs[:2])
+        kv = self.values[k]
+        prev = b.add(start, b.mul(b.sub(kv, ir.Constant(I64, 1)), step))  # wraps: exact when used
+        return b.select(b.icmp_signed("==", kv, ir.Constant(I64, 0)), self._last_entry[p],
+                        self.convert(b, prev, item.outputs[0].type, p.type))
 
     def _hoist_checks(self, b, plan):
         """On the edge into a range loop, decide its hoistable bounds checks for

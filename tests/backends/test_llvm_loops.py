@@ -246,3 +246,66 @@ def test_inner_loops_carry_the_runtime_unroll_hint():
     engine.compile_ir(text.replace("pyjit_region", "hinted_region"),
                       next(w for w in text.replace("@", " @").split() if w.startswith("@"))
                       .strip("@\"(").replace("pyjit_region", "hinted_region"), "O2")
+
+
+# ---- the loop variable recomputed from the counter (facts.py, Note [last item]) -------------
+
+def last_item(start, stop, step):
+    j = -7
+    for j in range(start, stop, step):
+        pass
+    return j
+
+
+def last_items_nested(n, start, m, step):
+    total = 0
+    for i in range(n):
+        for j in range(start, m, step):
+            total += j
+    return i, j, total  # noqa: F821 - unbound (UnboundLocalError) when a loop never ran
+
+
+def last_item_after_bailout(a, stop):
+    s = 0
+    for j in range(stop):
+        s += a[j]  # IndexError from a bailout when stop > len(a)
+    return j, s
+
+
+@pytest.mark.parametrize("args", [
+    (0, 10, 1), (3, 50, 7), (10, 0, -3), (5, 5, 1), (0, 0, 1), (-4, 4, 3),
+    (2 ** 63 - 5, 2 ** 63 - 1, 2), (-2 ** 63, -2 ** 63 + 10, 3), (2 ** 63 - 2, -2 ** 63, -2 ** 62),
+    (-2 ** 63, 2 ** 63 - 1, 2 ** 62),
+])
+def test_last_item_matches_cpython(args):
+    jf = pyjit.jit(last_item, backend="llvm")
+    assert _outcome(jf, *args) == _outcome(last_item, *args)
+
+
+@pytest.mark.parametrize("args", [
+    (4, 3, 20, 2), (4, 3, 3, 2), (0, 3, 20, 2), (3, 10, 0, -4), (2, 2 ** 63 - 4, 2 ** 63 - 1, 1),
+])
+@pytest.mark.parametrize("level", ["O0", "O1", "O2"])
+def test_last_items_of_nested_loops(args, level):
+    def outcome(f):
+        try:
+            r = f(*args)
+        except Exception as e:  # noqa: BLE001 - the exception is the outcome compared
+            return ("raised", type(e), str(e))
+        return ("value", [(type(x), x) for x in r])
+    jf = pyjit.jit(last_items_nested, backend="llvm", level=level)
+    assert outcome(jf) == outcome(last_items_nested)
+
+
+@pytest.mark.parametrize("stop", [0, 3, 5, 6])
+def test_last_item_after_a_bailout(stop):
+    a = np.arange(5, dtype=np.int64)
+    jf = pyjit.jit(last_item_after_bailout, backend="llvm")
+    assert _outcome(jf, a, stop) == _outcome(last_item_after_bailout, a, stop)
+
+
+def test_last_item_is_not_a_phi():
+    jf = pyjit.jit(last_item, backend="llvm")
+    jf(0, 10, 1)
+    text = _ir(jf)
+    assert text.count("phi") == 1  # the counter only
