@@ -113,11 +113,11 @@ _ALWAYS_NONNEG = frozenset({"range_len", "len", "attr.size", "attr.ndim"})
 
 
 class Facts:
-    def __init__(self, graph, producers: dict):
+    def __init__(self, graph, producers: dict, dom: dict | None = None):
         self.graph = graph
         self.producers = producers
         self._nonneg = _nonneg_values(graph, producers)
-        self._guarded = _guarded_nodes(graph, producers, self._nonneg)
+        self._guarded = _guarded_nodes(graph, producers, self._nonneg, dom)
         self._guarded |= _item_offsets(graph, producers, self._nonneg, self._guarded)
 
     def nonneg(self, v) -> bool:
@@ -236,7 +236,7 @@ def _float_nonneg(n, known) -> bool:
         all(_is_float(v) for v in ins)
 
 
-def _guarded_nodes(graph, producers, nonneg) -> set:
+def _guarded_nodes(graph, producers, nonneg, dom=None) -> set:
     """Nodes of a ``k < n`` header whose every use runs only after the header took
     its true branch: every use site is the true branch's arguments or a block
     dominated by the true target, and that target has the header as its only
@@ -246,7 +246,7 @@ def _guarded_nodes(graph, producers, nonneg) -> set:
         if blk.term is not None:
             for target, _ in blk.term.targets:
                 preds.setdefault(target, []).append(blk)
-    dom = _dominators(graph)
+    dom = dom if dom is not None else _dominators(graph)
     sites = _use_sites(graph)
     out = set()
     for blk in graph.blocks:
@@ -281,10 +281,10 @@ def _guarded_nodes(graph, producers, nonneg) -> set:
     return out
 
 
-def last_items(graph, producers) -> dict:
+def last_items(graph, producers, dom=None) -> dict:
     """``{header parameter: (counter, range_item node, entry block)}`` for the
     loop variables recomputed from the counter (Note [last item])."""
-    dom = _dominators(graph)
+    dom = dom if dom is not None else _dominators(graph)
     preds: dict = {}
     for blk in graph.blocks:
         if blk.term is not None:

@@ -59,9 +59,9 @@ class LoopPlan:
     exit: int | None = None
 
 
-def plan(graph, producers) -> dict:
+def plan(graph, producers, dom=None) -> dict:
     """``{preheader block: LoopPlan}`` for the loops with hoistable checks."""
-    dom = _dominators(graph)
+    dom = dom if dom is not None else _dominators(graph)
     preds: dict = {}
     for blk in graph.blocks:
         if blk.term is not None:
@@ -161,11 +161,11 @@ def _loop_plan(graph, h, dom, preds, producers, where):
     return lp
 
 
-def inner_latches(graph) -> set:
+def inner_latches(graph, dom=None) -> set:
     """The blocks that branch back to the header of an innermost loop (no loop
     inside it) nested in another loop: the lowering marks those back edges
     with loop hints (lower.py, Note [loop hints])."""
-    dom = _dominators(graph)
+    dom = dom if dom is not None else _dominators(graph)
     preds: dict = {}
     for blk in graph.blocks:
         if blk.term is not None:

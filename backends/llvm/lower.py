@@ -20,7 +20,7 @@ from llvmlite import ir
 
 from pyjit.ir.registry import OPS
 from pyjit.ir.types import UNDEF, Array, PyScalar, Type, UnionT, members
-from pyjit.ir.verify import reverse_postorder
+from pyjit.ir.verify import _dominators, reverse_postorder
 
 from . import engine
 from . import hoist
@@ -92,11 +92,12 @@ class Lowering:
         self.alias = _input_aliases(graph)
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
         self.uses = _use_counts(graph)
-        self.facts = Facts(graph, self.producers)
-        self.loop_plans = hoist.plan(graph, self.producers)
+        dom = _dominators(graph)  # one analysis for facts.py and hoist.py
+        self.facts = Facts(graph, self.producers, dom)
+        self.loop_plans = hoist.plan(graph, self.producers, dom)
         self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
-        self.latches = hoist.inner_latches(graph)
-        self.last_items = last_items(graph, self.producers)  # Note [last item] in facts.py
+        self.latches = hoist.inner_latches(graph, dom)
+        self.last_items = last_items(graph, self.producers, dom)  # Note [last item] in facts.py
         self._last_entry: dict = {}  # loop variable -> its value entering the loop
         self._loop_md = None
         # fastmath=True: float arithmetic may be reassociated (Note [fastmath flags], cgutils.py)
