@@ -104,7 +104,7 @@ def _native_plan(spec):
     if not address or (alias is None and _computes_arrays(graph)):
         return None
     alias = alias or {}
-    from pyjit.backends.llvm.reprs import NotLowerable, slots
+    from pyjit.backends.llvm.slots import NotLowerable, slots
     try:
         in_plan, k = [], 0
         for li in graph.inputs:
@@ -146,7 +146,7 @@ def _value_box(v, k, alias):
     """``(box, slots taken)`` for exit value ``v`` at slot ``k``, as the run
     wrapper's ``_exit_plan`` lays them out: a live-in array returned as it is
     takes no slot."""
-    from pyjit.backends.llvm.reprs import slots
+    from pyjit.backends.llvm.slots import slots
     if isinstance(v.type, Array) and alias.get(v) is not None:
         return (BOX_ARG, alias[v], None, ()), 0
     return _box(v.type, k), slots(v.type)
@@ -172,7 +172,7 @@ def _has_array(t) -> bool:
 
 def _computes_arrays(graph) -> bool:
     """Native code that makes arrays allocates through the backend's per-call
-    context (kernels.begin_call), which only its Python entry sets up.  Arrays
+    context (alloc.begin_call), which only its Python entry sets up.  Arrays
     that only flow in (live-ins, block arguments) are fine; exits that carry
     arrays have no C boxing (``_box``)."""
     return any(_has_array(o.type) for n in graph.nodes() for o in n.outputs)
@@ -197,7 +197,7 @@ def _box(t, k):
         from pyjit.backends.llvm import array_at
         return BOX_ARRAY, k, functools.partial(array_at, t.dtype), t.ndim
     if isinstance(t, TupleT):
-        from pyjit.backends.llvm.reprs import slots
+        from pyjit.backends.llvm.slots import slots
         parts, off = [], k
         for item in t.items:
             part = _box(item, off)

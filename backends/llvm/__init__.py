@@ -38,7 +38,7 @@ def _lowering():
     """The lowering machinery, imported on the first compile (a process that
     only loads code from the disk cache never needs it, nor LLVM itself)."""
     from . import engine, lowerings, ufuncs  # noqa: F401  (registers the lowerings)
-    from .kernels import begin_call
+    from .alloc import begin_call
     from .lower import Lowering
     ufuncs.register_all()
     return engine, Lowering, begin_call
@@ -160,10 +160,10 @@ def _compile_cached_locked(graph, level: str, options, fallback):
 
 def _collector(table: list):
     """``begin_call`` for cached code: numpy's allocation callback collects the
-    arrays of the call (kernels.py) if the code allocates; else nothing to do,
+    arrays of the call (alloc.py) if the code allocates; else nothing to do,
     and the lowering need not be imported."""
     if addresses.allocates(table):
-        from .kernels import begin_call
+        from .alloc import begin_call
         return begin_call
     return lambda: _NO_ARRAYS
 

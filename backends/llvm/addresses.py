@@ -78,7 +78,7 @@ def table(ctx) -> list:
 
 def allocates(addresses: list) -> bool:
     """Whether code with this table allocates arrays through numpy's callback
-    (the run wrapper then collects them: ``kernels.begin_call``)."""
+    (the run wrapper then collects them: ``alloc.begin_call``)."""
     return any(symbolic == ("alloc",) for _, symbolic in addresses)
 
 
@@ -115,10 +115,9 @@ def resolve(symbolic: tuple) -> int:
 
 
 def _alloc() -> int:
-    """numpy's allocation callback for kernels (imported only for code that
-    allocates: kernels.py imports the lowering and llvmlite.ir)."""
-    from . import kernels
-    return kernels._ALLOC_ADDR
+    """numpy's allocation callback for kernels (alloc.py: no LLVM import)."""
+    from . import alloc
+    return alloc._ALLOC_ADDR
 
 
 def _ufunc(name: str, signature: str, part: str) -> int:
