@@ -149,6 +149,16 @@ def _value_box(v, k, alias):
     from pyjit.backends.llvm.slots import slots
     if isinstance(v.type, Array) and alias.get(v) is not None:
         return (BOX_ARG, alias[v], None, ()), 0
+    items = alias.get(v)
+    if isinstance(v.type, TupleT) and isinstance(items, (tuple, list)):
+        parts, off = [], k   # as the run wrapper's _value_step: aliased items are the live-ins
+        for item_t, i in zip(v.type.items, items):
+            part = (BOX_ARG, i, None, ()) if i is not None else _box(item_t, off)
+            if part is None:
+                return None, 0
+            parts.append(part)
+            off += slots(item_t)
+        return (BOX_CALL, k, tuple, tuple(parts)), slots(v.type)
     return _box(v.type, k), slots(v.type)
 
 

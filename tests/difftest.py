@@ -8,7 +8,7 @@ O0, O1 and O2); ``options={"level": "O2"}`` picks one.
 
 Each run gets deep copies of the arguments.  Compared: the result (value and
 exact type, arrays by dtype, shape and contents with NaN equal to NaN and the
-sign of zero kept), the arguments afterwards (in-place mutation), the exception
+sign of zero kept; which arguments a returned array *is*), the arguments afterwards (in-place mutation), the exception
 (type, message, and the line of the innermost traceback frame), and what was
 printed.
 """
@@ -71,6 +71,15 @@ def same(a, b) -> bool:
     return a == b
 
 
+def _identity(result, args) -> list:
+    """For the result (or each item of a returned tuple), the index of the argument
+    it *is*, or None: ``return pos, vel`` after ``pos += ...`` returns the caller's
+    arrays themselves."""
+    items = result if isinstance(result, tuple) else (result,)
+    return [next((i for i, a in enumerate(args) if a is item), None)
+            if isinstance(item, np.ndarray) else None for item in items]
+
+
 def _tb_line(exc) -> int | None:
     frames = traceback.extract_tb(exc.__traceback__)
     return frames[-1].lineno if frames else None
@@ -109,6 +118,8 @@ def _compare(expected, got, fn, backend):
         assert _tb_line(g_exc) == _tb_line(e_exc), f"{where}: traceback line differs"
     else:
         assert same(g_res, e_res), f"{where}: returned {g_res!r}, CPython returned {e_res!r}"
+        assert _identity(g_res, g_args) == _identity(e_res, e_args), \
+            f"{where}: which arguments the result is (`is`) differs from CPython"
     assert same(list(g_args), list(e_args)), f"{where}: arguments after the call differ"
     assert same(g_kwargs, e_kwargs), f"{where}: keyword arguments after the call differ"
     assert g_out == e_out, f"{where}: printed {g_out!r}, CPython printed {e_out!r}"

@@ -234,6 +234,14 @@ def _value_step(v, k, alias):
     if isinstance(v.type, Array) and alias.get(v) is not None:
         i = alias[v]
         return lambda obuf, ofbuf, ctx: ctx[0][i]
+    items = alias.get(v)
+    if isinstance(v.type, TupleT) and isinstance(items, (tuple, list)):
+        parts, off = [], k   # the tuple's slots are all written; aliased items ignore theirs
+        for item_t, i in zip(v.type.items, items):
+            parts.append((lambda obuf, ofbuf, ctx, i=i: ctx[0][i]) if i is not None
+                         else _type_step(item_t, off))
+            off += slots(item_t)
+        return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
     return _type_step(v.type, k)
 
 

@@ -60,7 +60,7 @@ import types as _pytypes
 import numpy as np
 
 from pyjit.ir.printer import print_graph
-from pyjit.ir.types import UNBOUND, Array, Const, Type
+from pyjit.ir.types import UNBOUND, Array, Const, TupleT, Type
 from pyjit.log import log
 
 from . import addresses
@@ -318,7 +318,7 @@ def _cpu() -> str:
 def alias_plan(graph, alias: dict) -> list:
     """Which live-in each exit array is (the Lowering's ``alias``), by position:
     one list per exit, one item per value in ``Exit.all_values()`` order."""
-    return [[alias.get(v) if isinstance(v.type, Array) else None for v in e.all_values()]
+    return [[alias.get(v) if isinstance(v.type, (Array, TupleT)) else None for v in e.all_values()]
             for e in graph.exits]
 
 
@@ -327,7 +327,7 @@ def alias_from_plan(graph, plan: list) -> dict:
     for e, items in zip(graph.exits, plan):
         for v, i in zip(e.all_values(), items):
             if i is not None:
-                alias[v] = i
+                alias[v] = tuple(i) if isinstance(i, list) else i   # a tuple's items (JSON lists)
     return alias
 
 

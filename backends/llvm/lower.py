@@ -19,7 +19,7 @@ import itertools
 from llvmlite import ir
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import UNDEF, Array, PyScalar, Type, UnionT, members
+from pyjit.ir.types import UNDEF, Array, PyScalar, TupleT, Type, UnionT, members
 from pyjit.ir.verify import _dominators, reverse_postorder
 
 from . import engine
@@ -413,7 +413,10 @@ def _use_counts(graph) -> dict:
 
 
 def _input_aliases(graph) -> dict:
-    """Values that are provably one of the live-ins (through block parameters)."""
+    """Values that are provably one of the live-ins (through block parameters):
+    value -> live-in index.  A tuple built of such arrays (``return pos, vel``
+    after ``pos += ...``) maps to a tuple of indexes, None for other items, so
+    that its boxing returns the live-ins themselves, as CPython would."""
     alias = {li.value: i for i, li in enumerate(graph.inputs)}
     for n in graph.nodes():  # ``a += b`` on an array returns ``a`` itself
         if OPS[n.op].mutates and isinstance(n.outputs[0].type, Array) and \
@@ -436,6 +439,12 @@ def _input_aliases(graph) -> dict:
             if len(sources) == 1 and -1 not in sources:
                 alias[p] = sources.pop()
                 changed = True
+    for n in graph.nodes():
+        if n.op == "build_tuple" and isinstance(n.outputs[0].type, TupleT):
+            items = tuple(alias.get(v) if isinstance(v.type, Array) and isinstance(alias.get(v), int)
+                          else None for v in n.inputs)
+            if any(i is not None for i in items):
+                alias[n.outputs[0]] = items
     return alias
 
 

@@ -112,3 +112,20 @@ def test_a_call_nested_in_an_allocation_keeps_its_own_arrays():
     ref_acc, ref_vel = two(a, b, 0.1)
     assert np.array_equal(acc, ref_acc) and np.array_equal(vel, ref_vel)
     assert seen and all(np.array_equal(s, fresh(small, small)) for s in seen)
+
+
+def step_in_place(pos, vel, dt):
+    pos += vel * dt
+    vel *= 0.5
+    return pos, vel
+
+
+def test_a_tuple_of_live_ins_comes_back_as_themselves():
+    """``return pos, vel`` after in-place updates: CPython returns the caller's
+    arrays; so must both the C path and the run wrapper (BOX_ARG inside BOX_CALL)."""
+    pos, vel = np.arange(4.0), np.ones(4)
+    jitted = pyjit.jit(step_in_place)
+    for _ in range(3):
+        p, v = jitted(pos, vel, 0.1)
+        assert p is pos and v is vel
+    check(step_in_place, np.arange(4.0), np.ones(4), 0.1)
