@@ -113,9 +113,9 @@ def complex_(real, imag=None):
 
 @complex_.type_rule
 def _(real, imag=None):
-    # An omitted imag arrives as None; an explicit ``None`` is a TypeError in
-    # CPython, and by_example rejects its type.
-    if imag is None:
+    # An omitted imag arrives as a ``const None`` (type NONE), like round's ndigits;
+    # the reference implementation treats an explicit None the same way.
+    if imag is None or imag == NONE:
         return by_example(complex, real)
     return by_example(complex, real, imag)
 
