@@ -149,13 +149,7 @@ def _is_num(v) -> bool:
 
 
 def _nonneg_values(graph, producers) -> set:
-    incoming: dict = {}
-    for blk in graph.blocks:
-        if blk.term is None:
-            continue
-        for target, args in blk.term.targets:
-            for p, a in zip(target.params, args):
-                incoming.setdefault(p, []).append(a)
+    incoming = graph.incoming()
     # Optimistic: every int block parameter with incoming values starts as
     # non-negative; one with a possibly negative incoming value is dropped.
     params = {p for p in incoming if _is_num(p)}

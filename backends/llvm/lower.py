@@ -422,13 +422,7 @@ def _input_aliases(graph) -> dict:
         if OPS[n.op].mutates and isinstance(n.outputs[0].type, Array) and \
                 isinstance(n.inputs[0].type, Array) and n.inputs[0] in alias:
             alias[n.outputs[0]] = alias[n.inputs[0]]
-    incoming: dict = {}
-    for blk in graph.blocks:
-        if blk.term is None:
-            continue
-        for target, args in blk.term.targets:
-            for p, a in zip(target.params, args):
-                incoming.setdefault(p, []).append(a)
+    incoming = graph.incoming()
     changed = True
     while changed:
         changed = False

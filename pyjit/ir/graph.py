@@ -209,6 +209,17 @@ class Graph:
         for b in self.blocks:
             yield from b.nodes
 
+    def incoming(self) -> dict:
+        """Block parameter -> the values the branches into its block pass for it."""
+        incoming: dict = {}
+        for blk in self.blocks:
+            if blk.term is None:
+                continue
+            for target, args in blk.term.targets:
+                for p, a in zip(target.params, args):
+                    incoming.setdefault(p, []).append(a)
+        return incoming
+
     def renumber(self) -> None:
         """Number values densely in block order, so printed graphs are stable."""
         counter = itertools.count()
