@@ -156,11 +156,3 @@ def test_mandelbrot_kernel():
     for c in (0.25 + 0.5j, -0.75 + 0.1j, 0.3 - 0.6j, 2 + 2j):
         llvm_check(mandel, c, 50)
 
-
-def one_argument_complex(x):
-    return complex(x) * 2.0
-
-
-@pytest.mark.parametrize("x", [2.0, -0.0, 3, True])
-def test_complex_of_one_argument(x):
-    check(one_argument_complex, x)

@@ -113,9 +113,11 @@ def complex_(real, imag=None):
 
 @complex_.type_rule
 def _(real, imag=None):
-    # An omitted imag arrives as a ``const None`` (type NONE), like round's ndigits;
-    # the reference implementation treats an explicit None the same way.
-    if imag is None or imag == NONE:
+    # An omitted imag arrives as None; an explicit ``None`` is a TypeError in
+    # CPython, and by_example rejects its type.  (The frontend passes an omitted
+    # optional input as a ``const None`` of type NONE, indistinguishable from an
+    # explicit None here, so ``complex(x)`` runs eagerly: correct, not compiled.)
+    if imag is None:
         return by_example(complex, real)
     return by_example(complex, real, imag)
 
