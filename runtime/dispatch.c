@@ -23,6 +23,7 @@
 #include "pyjit_cpython.h"
 #include "dispatch.h"
 #include "arrays.h"
+#include "plans.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -34,46 +35,8 @@
 
 #define PJ_MAX_DYN 16      /* dynamic live-ins a key can hold */
 #define PJ_MAX_SPECS 8     /* specializations served from C per region */
-#define PJ_MAX_SLOTS 128   /* in and out slots of a native call */
 
 enum { PJ_EAGER = 0, PJ_PYENTRY = 1, PJ_NATIVE = 2 };
-
-/* Unboxing a live-in into slots (in plan) */
-enum { IN_NONE = 0, IN_F64 = 1, IN_I64 = 2, IN_BOOL = 3, IN_ARRAY = 4 };
-/* Boxing an exit value from slots (exit plan) */
-enum { BOX_FLOAT = 1, BOX_INT = 2, BOX_BOOL = 3, BOX_CONST = 4, BOX_NPFLOAT = 5, BOX_NPINT = 6,
-       BOX_NPUINT64 = 7, BOX_NPBOOL = 8, BOX_UNION = 9, BOX_CALL = 10, BOX_ARRAY = 11, BOX_ARG = 12 };
-
-typedef struct pj_box {
-    int kind;
-    int slot;
-    PyObject *obj;             /* BOX_CONST: the value; BOX_NP*: the numpy scalar type;
-                                  BOX_CALL: obj(list of the boxed members) builds it */
-    int nmembers;              /* BOX_UNION: members, selected by the tag in slot + 1 */
-    struct pj_box *members;
-    int ndim;                  /* BOX_ARRAY: slots data, shape[ndim], strides[ndim]; an array
-                                  the call allocated, else obj(data, shape, strides,
-                                  allocated, args) finds the view.  BOX_ARG: slot is the
-                                  index of the live-in returned as it is */
-} pj_box;
-
-/* What boxing an exit's arrays needs: the arrays this call allocated and the live-ins. */
-typedef struct {
-    PyObject *allocated;       /* list, or NULL */
-    PyObject *const *args;
-    Py_ssize_t nargs;
-} pj_ctx;
-
-typedef struct {
-    int nvalues;
-    int resume;                /* a bailout: counted */
-    pj_box *values;
-    PyObject *number;          /* the exit number, as the int object */
-} pj_exit;
-
-typedef struct {
-    int kind, slot, ndim;
-} pj_in;
 
 typedef struct {
     uint64_t key[PJ_MAX_DYN];
@@ -149,174 +112,6 @@ pj_kind(PyObject *v)
     return 0;
 }
 
-/* ---- boxing and unboxing (Note [slot ABI] in backends/llvm/reprs.py) ------------- */
-
-static int
-pj_unbox(const pj_spec *s, PyObject *const *args, int64_t *in)
-{
-    for (int i = 0; i < s->nin; i++) {
-        const pj_in *p = &s->in[i];
-        PyObject *v = args[i];
-        switch (p->kind) {
-        case IN_NONE:
-            break;
-        case IN_F64: {
-            double d = PyFloat_AS_DOUBLE(v);   /* float or np.float64 (a float subclass) */
-            memcpy(&in[p->slot], &d, sizeof d);
-            break;
-        }
-        case IN_I64: {
-            int overflow;
-            long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-            if (overflow) {
-                return 0;   /* beyond 64 bits: the Python entry runs the reference */
-            }
-            in[p->slot] = x;
-            break;
-        }
-        case IN_BOOL:
-            in[p->slot] = v == Py_True;
-            break;
-#ifdef PYJIT_HAVE_NUMPY
-        case IN_ARRAY: {
-            PyArrayObject *a = (PyArrayObject *)v;
-            in[p->slot] = (int64_t)(intptr_t)PyArray_DATA(a);
-            for (int k = 0; k < p->ndim; k++) {
-                in[p->slot + 1 + k] = PyArray_DIMS(a)[k];
-                in[p->slot + 1 + p->ndim + k] = PyArray_STRIDES(a)[k];
-            }
-            break;
-        }
-#endif
-        default:
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static PyObject *pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx);
-
-static PyObject *
-pj_box_value(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
-{
-    int64_t raw = out[b->slot];
-    double d;
-    switch (b->kind) {
-    case BOX_FLOAT:
-        memcpy(&d, &raw, sizeof d);
-        return PyFloat_FromDouble(d);
-    case BOX_INT:
-        return PyLong_FromLongLong(raw);
-    case BOX_BOOL:
-        return PyBool_FromLong(raw != 0);
-    case BOX_CONST:
-        return Py_NewRef(b->obj);
-    case BOX_NPFLOAT: {
-        memcpy(&d, &raw, sizeof d);
-        PyObject *f = PyFloat_FromDouble(d);
-        if (f == NULL) return NULL;
-        PyObject *r = PyObject_CallOneArg(b->obj, f);
-        Py_DECREF(f);
-        return r;
-    }
-    case BOX_NPINT:
-    case BOX_NPUINT64:
-    case BOX_NPBOOL: {
-        PyObject *x = b->kind == BOX_NPINT ? PyLong_FromLongLong(raw)
-                      : b->kind == BOX_NPUINT64 ? PyLong_FromUnsignedLongLong((unsigned long long)raw)
-                      : PyBool_FromLong(raw != 0);
-        if (x == NULL) return NULL;
-        PyObject *r = PyObject_CallOneArg(b->obj, x);
-        Py_DECREF(x);
-        return r;
-    }
-    case BOX_UNION: {
-        int64_t tag = out[b->slot + 1];
-        if (tag < 0 || tag >= b->nmembers) {
-            PyErr_Format(PyExc_SystemError, "pyjit: union tag %lld out of range", (long long)tag);
-            return NULL;
-        }
-        return pj_box_value(&b->members[tag], out, ctx);
-    }
-    case BOX_CALL: {
-        PyObject *parts = PyList_New(b->nmembers);
-        if (parts == NULL) return NULL;
-        for (int i = 0; i < b->nmembers; i++) {
-            PyObject *v = pj_box_value(&b->members[i], out, ctx);
-            if (v == NULL) {
-                Py_DECREF(parts);
-                return NULL;
-            }
-            PyList_SET_ITEM(parts, i, v);
-        }
-        PyObject *r = PyObject_CallOneArg(b->obj, parts);
-        Py_DECREF(parts);
-        return r;
-    }
-    case BOX_ARRAY:
-        return pj_box_array(b, out, ctx);
-    case BOX_ARG:
-        if (b->slot >= ctx->nargs) {
-            PyErr_SetString(PyExc_SystemError, "pyjit: exit names a live-in out of range");
-            return NULL;
-        }
-        return Py_NewRef(ctx->args[b->slot]);
-    }
-    PyErr_SetString(PyExc_SystemError, "pyjit: unknown box kind");
-    return NULL;
-}
-
-/* An exit's array: the very array this call allocated at that address with that
- * shape and strides, or (a view: a.T, a slice) whatever the Python side makes of it. */
-static PyObject *
-pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
-{
-    const int64_t *slots = out + b->slot;
-    int ndim = b->ndim;
-#ifdef PYJIT_HAVE_NUMPY
-    if (ctx->allocated != NULL) {
-        Py_ssize_t n = PyList_GET_SIZE(ctx->allocated);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyArrayObject *a = (PyArrayObject *)PyList_GET_ITEM(ctx->allocated, i);
-            if ((int64_t)(intptr_t)PyArray_DATA(a) != slots[0] || PyArray_NDIM(a) != ndim) continue;
-            int same = 1;
-            for (int d = 0; d < ndim && same; d++) {
-                same = PyArray_DIMS(a)[d] == slots[1 + d] && PyArray_STRIDES(a)[d] == slots[1 + ndim + d];
-            }
-            if (same) return Py_NewRef((PyObject *)a);
-        }
-    }
-#endif
-    PyObject *shape = PyTuple_New(ndim), *strides = PyTuple_New(ndim);
-    PyObject *argt = NULL, *r = NULL;
-    if (shape == NULL || strides == NULL) goto done;
-    for (int d = 0; d < ndim; d++) {
-        PyObject *x = PyLong_FromLongLong(slots[1 + d]);
-        PyObject *y = PyLong_FromLongLong(slots[1 + ndim + d]);
-        if (x == NULL || y == NULL) { Py_XDECREF(x); Py_XDECREF(y); goto done; }
-        PyTuple_SET_ITEM(shape, d, x);
-        PyTuple_SET_ITEM(strides, d, y);
-    }
-    argt = PyTuple_New(ctx->nargs);
-    if (argt == NULL) goto done;
-    for (Py_ssize_t i = 0; i < ctx->nargs; i++) {
-        PyTuple_SET_ITEM(argt, i, Py_NewRef(ctx->args[i]));
-    }
-    {
-        PyObject *data = PyLong_FromLongLong(slots[0]);
-        if (data == NULL) goto done;
-        PyObject *allocated = ctx->allocated != NULL ? ctx->allocated : Py_None;
-        r = PyObject_CallFunctionObjArgs(b->obj, data, shape, strides, allocated, argt, NULL);
-        Py_DECREF(data);
-    }
-done:
-    Py_XDECREF(shape);
-    Py_XDECREF(strides);
-    Py_XDECREF(argt);
-    return r;
-}
-
 /* ---- calls ----------------------------------------------------------------------- */
 
 static PyObject *
@@ -379,7 +174,7 @@ static PyObject *
 pj_call_native(PJDispatcher *d, pj_spec *s, PyObject *const *args, Py_ssize_t n)
 {
     int64_t in[PJ_MAX_SLOTS], out[PJ_MAX_SLOTS];
-    if (!pj_unbox(s, args, in)) {
+    if (!pj_unbox(s->in, s->nin, args, in)) {
         return pj_call_entry(d, s, args, n);
     }
     pj_ctx ctx = {NULL, args, n};
@@ -467,18 +262,6 @@ pj_dispatch(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwna
 /* ---- building plans from Python ----------------------------------------------------- */
 
 static void
-pj_box_clear(pj_box *b)
-{
-    Py_CLEAR(b->obj);
-    for (int i = 0; i < b->nmembers; i++) {
-        pj_box_clear(&b->members[i]);
-    }
-    PyMem_Free(b->members);
-    b->members = NULL;
-    b->nmembers = 0;
-}
-
-static void
 pj_spec_clear(pj_spec *s)
 {
     Py_CLEAR(s->spec);
@@ -495,51 +278,6 @@ pj_spec_clear(pj_spec *s)
     PyMem_Free(s->exits);
     s->exits = NULL;
     s->nexits = s->nin = 0;
-}
-
-/* (kind, slot, obj, members) */
-static int
-pj_box_parse(PyObject *t, pj_box *b, int *max_slot)
-{
-    PyObject *obj, *members;
-    memset(b, 0, sizeof *b);
-    if (!PyArg_ParseTuple(t, "iiOO", &b->kind, &b->slot, &obj, &members)) return -1;
-    if (b->kind < BOX_FLOAT || b->kind > BOX_ARG || b->slot < 0 || b->slot + 2 > PJ_MAX_SLOTS) {
-        PyErr_SetString(PyExc_ValueError, "bad box plan");
-        return -1;
-    }
-    int width = b->kind == BOX_UNION ? 2 : 1;
-    if (b->kind == BOX_ARRAY) {
-        long ndim = PyLong_AsLong(members);
-        if (ndim < 0 || ndim > 32 || b->slot + 1 + 2 * ndim > PJ_MAX_SLOTS) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad array box");
-            return -1;
-        }
-        b->ndim = (int)ndim;
-        width = 1 + 2 * (int)ndim;
-    }
-    if (b->kind != BOX_ARG && b->slot + width > *max_slot) {
-        *max_slot = b->slot + width;
-    }
-    b->obj = Py_NewRef(obj);
-    if (b->kind == BOX_UNION || b->kind == BOX_CALL) {
-        if (!PyTuple_Check(members)) {
-            PyErr_SetString(PyExc_TypeError, "members must be a tuple");
-            return -1;
-        }
-        Py_ssize_t m = PyTuple_GET_SIZE(members);
-        b->members = PyMem_Calloc(m ? m : 1, sizeof(pj_box));
-        if (b->members == NULL) { PyErr_NoMemory(); return -1; }
-        for (Py_ssize_t i = 0; i < m; i++) {
-            b->nmembers = (int)i + 1;
-            if (pj_box_parse(PyTuple_GET_ITEM(members, i), &b->members[i], max_slot) < 0) return -1;
-            if (b->kind == BOX_UNION && b->members[i].slot != b->slot) {
-                PyErr_SetString(PyExc_ValueError, "union members share the union's slot");
-                return -1;
-            }
-        }
-    }
-    return 0;
 }
 
 /* ---- the type --------------------------------------------------------------------- */
