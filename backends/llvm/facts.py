@@ -28,24 +28,8 @@ guards:
     overflow whenever its result is used.  See Note [guarded range arithmetic].
     Also an ``item + 1`` of such an item, and ``x - c`` of a non-negative ``x``
     (a stencil's ``j + 1``, ``j - 1``, ``a.shape[0] - 1``), which cannot
-    overflow: Note [last item]
-    In ``for j in range(start, stop, step)`` the header of the loop has the
-    counter ``k`` (``0`` on entry, ``k + 1`` from every back edge) and a
-    parameter ``j`` for the Python variable: its value on entry, then the
-    previous iteration's item ``range_item(start, step, k)``.  ``j`` is
-    mostly read by exits only (the state CPython resumes with), but as a phi
-    it is a second induction variable one iteration behind ``k``, which LLVM
-    keeps in registers and copies on every iteration.  When ``start`` and
-    ``step`` are defined outside the loop (a block strictly dominating the
-    header), the header has one entry edge passing ``k = 0`` and every back
-    edge passes ``k + 1`` and the item, then at the header ``j`` is exactly
-    ``k == 0 ? entry value : start + (k - 1) * step``: the item of iteration
-    ``k - 1`` was computed without bailing out, so it fits in an i64 and the
-    wrapping i64 arithmetic gives it exactly.  ``k`` never wraps back to 0
-    (``k + 1`` is checked, or guarded by ``k < n``).  The lowering computes
-    ``j`` so (lower.py), and LLVM sinks the computation into the exits.
-
-Note [item offsets].
+    overflow: Note [item offsets].  A range loop's variable at the header is
+    recomputed from the counter: Note [last item].
 
 Note [guarded range arithmetic]
     The frontend lowers ``FOR_ITER`` over a range to a header block computing
