@@ -1,0 +1,159 @@
+"""``np.cumsum``/``np.cumprod`` (and ``a.cumsum()``/``a.cumprod()``): scans,
+bit for bit as numpy's ``add.accumulate``/``multiply.accumulate``.
+
+Lowered: ``axis=None`` (or ``axis`` 0 / -1 of a 1-d array, the same scan)
+without ``dtype``/``out``, over bool, int and float arrays of any layout, ndim
+and strides.  The result is a new C-ordered 1-d array of the input's size,
+the elements taken in C order (numpy ravels the input first).  Its dtype is
+the op's type (numpy's rule): ints narrower than 64 bits widen to int64 (uint
+to uint64), bools to int64, float32 and float64 stay.
+
+numpy's accumulate is sequential: ``out[0] = a[0]``, ``out[i] = out[i-1] op
+a[i]``, each element first cast to the result dtype.  We start the running
+value from ``-0.0`` for a float sum (``-0.0 + x`` is ``x`` for every ``x``,
+``-0.0`` included, where ``0.0 + -0.0`` would be ``0.0``) and from ``1.0`` /
+``0`` / ``1`` otherwise, so ``out[0] == a[0]`` with no first-element case.
+Integer results wrap, as numpy's integer loops do.
+
+A float result that is not finite goes to a cold check (``_float_step``),
+which bails out where numpy would warn or where the bits are not determined:
+an overflow (finite operands, infinite result: "overflow encountered in
+accumulate"), an invalid operation (a NaN from non-NaN operands, ``inf -
+inf``, ``0 * inf``), a signalling NaN operand, and two NaN operands of
+different bits (which one the hardware passes on depends on the operand order
+the C compiler chose for numpy's loop).  A NaN or infinity carried along from
+the input is kept, as in numpy.
+
+Not lowered (``NotLowerable``): an axis of a 2-d or larger array, ``dtype=``,
+``out=``, scalar inputs, complex arrays (no representation here).
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from pyjit.ir.types import Array, NpScalar
+
+from .. import cgutils as cg
+from ..lower import lowering
+from ..reprs import I1, I8, I64, NotLowerable, llvm_type, scalar_kind
+from .creation import _new
+from .reductions import _widen
+
+_ZERO = ir.Constant(I64, 0)
+
+
+def _check(node):
+    t = node.in_types[0]
+    if not isinstance(t, Array):
+        raise NotLowerable(f"{node.op} of {t}")
+    a = node.attrs
+    axis = a.get("axis")
+    if axis is not None and not (t.ndim == 1 and axis in (0, -1)):
+        raise NotLowerable(f"{node.op} along an axis of {t}")
+    if a.get("dtype") is not None or a.get("out") is not None:
+        raise NotLowerable(f"{node.op} with dtype= or out=")
+    out_t = node.out_type
+    if not isinstance(out_t, Array) or out_t.ndim != 1:
+        raise NotLowerable(f"{node.op} giving {out_t}")
+    kind = scalar_kind(NpScalar(t.dtype))
+    out_kind = scalar_kind(NpScalar(out_t.dtype))
+    if kind is None or out_kind is None or kind[0] not in "biuf" or out_kind[0] not in "iuf":
+        raise NotLowerable(f"{node.op} of {t} giving {out_t}")
+    llvm_type(t)  # dtypes this backend stores (float16 is not)
+    llvm_type(out_t)
+    return t, out_t, kind
+
+
+def _float_step(ctx, b, op: str, acc, x):
+    """``acc op x`` for floats, bailing out where numpy warns or its NaN bits are
+    not determined (see the module docstring)."""
+    ty = acc.type
+    r = b.fadd(acc, x) if op == "add" else b.fmul(acc, x)
+    inf = ir.Constant(ty, float("inf"))
+    fabs = lambda v: cg.call_math(ctx, b, "fabs", [v], ty)  # noqa: E731
+    finite = b.fcmp_ordered("<", fabs(r), inf)
+    check = b.append_basic_block("scan.nonfinite")
+    ok = b.append_basic_block("scan.ok")
+    b.cbranch(finite, ok, check).set_weights([1 << 20, 1])
+    b.position_at_end(check)
+    ity = I64 if isinstance(ty, ir.DoubleType) else ir.IntType(32)
+    quiet = ir.Constant(ity, 1 << (51 if ity == I64 else 22))
+    a_nan, x_nan = b.fcmp_unordered("uno", acc, acc), b.fcmp_unordered("uno", x, x)
+    a_bits, x_bits = b.bitcast(acc, ity), b.bitcast(x, ity)
+
+    def signalling(is_nan, bits):
+        return b.and_(is_nan, b.icmp_unsigned("==", b.and_(bits, quiet), ir.Constant(ity, 0)))
+    r_nan = b.fcmp_unordered("uno", r, r)
+    some_inf = b.or_(b.fcmp_ordered("==", fabs(acc), inf), b.fcmp_ordered("==", fabs(x), inf))
+    bad = b.or_(b.and_(b.not_(r_nan), b.not_(some_inf)),               # overflow
+                b.and_(r_nan, b.not_(b.or_(a_nan, x_nan))))            # invalid operation
+    bad = b.or_(bad, b.or_(signalling(a_nan, a_bits), signalling(x_nan, x_bits)))
+    bad = b.or_(bad, b.and_(b.and_(a_nan, x_nan), b.icmp_unsigned("!=", a_bits, x_bits)))
+    cg.bail_if(ctx, b, bad)
+    b.branch(ok)
+    b.position_at_end(ok)
+    return r
+
+
+@lowering("np.cumsum", "np.cumprod")
+def _scan(ctx, b, node, args):
+    t, out_t, kind = _check(node)
+    arr = args[0]
+    is_sum = node.op == "np.cumsum"
+    elem = llvm_type(NpScalar(t.dtype))
+    mem = I8 if elem == I1 else elem
+    out_ty = llvm_type(NpScalar(out_t.dtype))
+    shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
+    size = ir.Constant(I64, 1)
+    for n in shape:
+        size = b.mul(size, n)
+    out = _new(ctx, b, [size], out_t)
+    base = b.bitcast(b.extract_value(out, 0), out_ty.as_pointer())
+    if isinstance(out_ty, ir.IntType):
+        init = ir.Constant(out_ty, 0 if is_sum else 1)
+    else:
+        init = ir.Constant(out_ty, -0.0 if is_sum else 1.0)
+    data = b.extract_value(arr, 0)
+    strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    state = ctx.alloca(ir.LiteralStructType([I64, out_ty]))  # (k, running value)
+    k_ptr = b.gep(state, [_ZERO, ir.Constant(ir.IntType(32), 0)])
+    acc_ptr = b.gep(state, [_ZERO, ir.Constant(ir.IntType(32), 1)])
+    b.store(_ZERO, k_ptr)
+    b.store(init, acc_ptr)
+
+    def body(bb, offset):
+        v = bb.load(bb.bitcast(bb.gep(data, [offset]), mem.as_pointer()))
+        if elem == I1:
+            v = bb.icmp_unsigned("!=", v, ir.Constant(I8, 0))
+        x = _widen(bb, v, kind, out_ty)
+        acc = bb.load(acc_ptr)
+        if isinstance(out_ty, ir.IntType):
+            r = bb.add(acc, x) if is_sum else bb.mul(acc, x)
+        else:
+            r = _float_step(ctx, bb, "add" if is_sum else "mul", acc, x)
+        k = bb.load(k_ptr)
+        bb.store(r, bb.gep(base, [k]))
+        bb.store(r, acc_ptr)
+        bb.store(bb.add(k, ir.Constant(I64, 1)), k_ptr)
+
+    def nest(bb, d, offset):
+        if d == t.ndim:
+            body(bb, offset)
+            return
+        pre = bb.block
+        head = bb.append_basic_block(f"scan.head{d}")
+        loop = bb.append_basic_block(f"scan.body{d}")
+        done = bb.append_basic_block(f"scan.done{d}")
+        bb.branch(head)
+        bb.position_at_end(head)
+        i = bb.phi(I64)
+        i.add_incoming(_ZERO, pre)
+        bb.cbranch(bb.icmp_signed("<", i, shape[d]), loop, done)
+        bb.position_at_end(loop)
+        nest(bb, d + 1, bb.add(offset, bb.mul(i, strides[d])))
+        i.add_incoming(bb.add(i, ir.Constant(I64, 1)), bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+
+    nest(b, 0, _ZERO)
+    return out
