@@ -24,14 +24,16 @@ different bits (which one the hardware passes on depends on the operand order
 the C compiler chose for numpy's loop).  A NaN or infinity carried along from
 the input is kept, as in numpy.
 
+A scalar (``np.cumsum(np.int16(3))``) gives a 1-element array of it, cast.
+
 Not lowered (``NotLowerable``): an axis of a 2-d or larger array, ``dtype=``,
-``out=``, scalar inputs, complex arrays (no representation here).
+``out=``, complex arrays and scalars (no representation here).
 """
 from __future__ import annotations
 
 from llvmlite import ir
 
-from pyjit.ir.types import Array, NpScalar
+from pyjit.ir.types import Array, NpScalar, PyScalar
 
 from .. import cgutils as cg
 from ..lower import lowering
@@ -44,22 +46,22 @@ _ZERO = ir.Constant(I64, 0)
 
 def _check(node):
     t = node.in_types[0]
-    if not isinstance(t, Array):
+    if not isinstance(t, (Array, NpScalar, PyScalar)):
         raise NotLowerable(f"{node.op} of {t}")
     a = node.attrs
     axis = a.get("axis")
-    if axis is not None and not (t.ndim == 1 and axis in (0, -1)):
+    if axis is not None and not (isinstance(t, Array) and t.ndim == 1 and axis in (0, -1)):
         raise NotLowerable(f"{node.op} along an axis of {t}")
     if a.get("dtype") is not None or a.get("out") is not None:
         raise NotLowerable(f"{node.op} with dtype= or out=")
     out_t = node.out_type
     if not isinstance(out_t, Array) or out_t.ndim != 1:
         raise NotLowerable(f"{node.op} giving {out_t}")
-    kind = scalar_kind(NpScalar(t.dtype))
+    kind = scalar_kind(NpScalar(t.dtype) if isinstance(t, Array) else t)
     out_kind = scalar_kind(NpScalar(out_t.dtype))
     if kind is None or out_kind is None or kind[0] not in "biuf" or out_kind[0] not in "iuf":
         raise NotLowerable(f"{node.op} of {t} giving {out_t}")
-    llvm_type(t)  # dtypes this backend stores (float16 is not)
+    llvm_type(t)  # types this backend represents (float16 is not)
     llvm_type(out_t)
     return t, out_t, kind
 
@@ -98,11 +100,16 @@ def _float_step(ctx, b, op: str, acc, x):
 @lowering("np.cumsum", "np.cumprod")
 def _scan(ctx, b, node, args):
     t, out_t, kind = _check(node)
-    arr = args[0]
     is_sum = node.op == "np.cumsum"
+    out_ty = llvm_type(NpScalar(out_t.dtype))
+    if not isinstance(t, Array):  # a scalar: a 1-element result
+        out = _new(ctx, b, [ir.Constant(I64, 1)], out_t)
+        x = _widen(b, args[0], kind, out_ty)
+        b.store(x, b.bitcast(b.extract_value(out, 0), out_ty.as_pointer()))
+        return out
+    arr = args[0]
     elem = llvm_type(NpScalar(t.dtype))
     mem = I8 if elem == I1 else elem
-    out_ty = llvm_type(NpScalar(out_t.dtype))
     shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
     size = ir.Constant(I64, 1)
     for n in shape:

@@ -1,0 +1,103 @@
+"""``np.any``/``np.all`` on the LLVM backend (lowerings/logical.py) against numpy:
+NaN is true, ``-0.0`` false, empty arrays give the identities, any layout and
+ndim, and scalars."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from bitwise import compare
+
+DTYPES = ["f8", "f4", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "?"]
+
+
+def any_(a):
+    return np.any(a)
+
+
+def all_(a):
+    return a.all()
+
+
+def any_axis0(a):
+    return a.any(axis=0)
+
+
+def all_axis_last(a):
+    return np.all(a, axis=-1)
+
+
+FNS = [any_, all_]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
+def test_every_position_decides(fn, dtype):
+    """One deciding element at each position of arrays of every layout: the
+    walk must reach it (and stop early without changing the answer)."""
+    for n in [0, 1, 2, 9, 33]:
+        base = np.ones(n, dtype) if fn is all_ else np.zeros(n, dtype)
+        compare(fn, base)
+        compare(fn, base[::-2])
+        for i in range(n):
+            a = base.copy()
+            a[i] = 0 if fn is all_ else 1
+            compare(fn, a)
+            compare(fn, a[::-1])
+            compare(fn, a[i % 3::3])
+
+
+@pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
+def test_float_truth(fn):
+    for a in ([np.nan], [-0.0], [0.0, -0.0], [np.nan, 0.0], [-np.inf], [5e-324], [-0.0, 1.0]):
+        for dtype in ("f8", "f4"):
+            compare(fn, np.array(a, dtype))
+
+
+@pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
+def test_multidimensional(fn):
+    for shape in [(3, 4), (2, 3, 5), (0, 4), (4, 0), ()]:
+        for fill in (0, 1):
+            a = np.full(shape, fill, np.int32)
+            if a.size:
+                a.flat[a.size // 2] = 1 - fill
+            compare(fn, a)
+            compare(fn, np.asfortranarray(a))
+            compare(fn, a.T)
+            if a.ndim:
+                compare(fn, a[..., ::2])
+                compare(fn, a[::-1])
+
+
+@pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
+def test_scalars(fn):
+    for x in (np.float64(0.0), np.float64(-0.0), np.float32(np.nan), np.int8(0), np.uint64(7),
+              np.bool_(True)):
+        compare(fn, x)
+
+
+def test_axis():
+    """An axis of a 1-d array is the full reduction; of a 2-d array it stays on numpy."""
+    compare(any_axis0, np.array([0.0, 0.0, 2.0]))
+    compare(all_axis_last, np.array([1, 0, 3])[::-1])
+    compare(any_axis0, np.eye(3), backend="numpy")
+
+
+VIEWS = {
+    "whole": lambda a: a,
+    "step2": lambda a: a[::2],
+    "reversed": lambda a: a[::-1],
+    "T": lambda a: a.T,
+    "cols2": lambda a: a[..., ::2],
+}
+
+
+@given(a=hnp.arrays(st.sampled_from(DTYPES),
+                    hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
+                    elements=None),
+       view=st.sampled_from(sorted(VIEWS)),
+       fn=st.sampled_from(FNS))
+def test_hypothesis(a, view, fn):
+    compare(fn, VIEWS[view](a) if a.ndim else a)
