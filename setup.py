@@ -46,8 +46,10 @@ include_dirs, macros = _numpy_include()
 here = os.path.dirname(os.path.abspath(__file__))
 runtime = Extension(
     "pyjit.runtime._runtime",
-    sources=["runtime/_runtime.c", "runtime/dispatch.c", "runtime/arrays.c", "runtime/plans.c"],
-    depends=["runtime/pyjit_cpython.h", "runtime/dispatch.h", "runtime/arrays.h", "runtime/plans.h"],
+    sources=["runtime/_runtime.c", "runtime/dispatch.c", "runtime/arrays.c", "runtime/plans.c",
+             "runtime/products.c"],
+    depends=["runtime/pyjit_cpython.h", "runtime/dispatch.h", "runtime/arrays.h", "runtime/plans.h",
+             "runtime/products.h"],
     include_dirs=include_dirs,
     define_macros=macros,
     extra_compile_args=["-O2", "-std=gnu11"] if os.name != "nt" else [],

@@ -30,6 +30,7 @@
 
 #include "dispatch.h"
 #include "arrays.h"
+#include "products.h"
 
 #if defined(__GNUC__)
 #  define PJ_STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))
@@ -528,7 +529,7 @@ PyInit__runtime(void)
     if (pj_previous_eval == NULL) {
         pj_previous_eval = _PyEval_EvalFrameDefault;
     }
-    if (pj_dispatch_init(m) < 0 || pj_arrays_init(m) < 0) {
+    if (pj_dispatch_init(m) < 0 || pj_arrays_init(m) < 0 || pj_products_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

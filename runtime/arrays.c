@@ -13,6 +13,8 @@
  *   alloc_address()        -> int: address of pj_alloc, which native code calls
  *   pj_arrays_begin/end    the same as begin_call around a call from the C
  *                          dispatcher (dispatch.c), restoring the caller's list
+ *   pj_arrays_keep(arr)    appends arr to this thread's list (pj_alloc, and the
+ *                          results of native products: products.c)
  *
  * Note [native allocation]
  *     pj_alloc(ndim, shape, typenum) is called by native code with the GIL held
@@ -45,16 +47,24 @@ pj_address(PyObject *obj)
     return address;
 }
 
+int
+pj_arrays_keep(PyObject *arr)
+{
+    PyObject *state = PyThreadState_GetDict();
+    PyObject *list = state ? PyDict_GetItemWithError(state, pj_arrays_key) : NULL;
+    if (list == NULL || !PyList_Check(list)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "no list of this call's arrays (begin_call)");
+        }
+        return -1;
+    }
+    return PyList_Append(list, arr);
+}
+
 static int64_t
 pj_alloc(int64_t ndim, const int64_t *shape, int64_t typenum)
 {
     if (pj_np_empty == NULL || typenum < 0 || typenum >= PJ_MAX_TYPENUM || pj_dtypes[typenum] == NULL) {
-        return 0;
-    }
-    PyObject *state = PyThreadState_GetDict();
-    PyObject *list = state ? PyDict_GetItemWithError(state, pj_arrays_key) : NULL;
-    if (list == NULL || !PyList_Check(list)) {
-        PyErr_Clear();
         return 0;
     }
     PyObject *dims = PyTuple_New((Py_ssize_t)ndim);
@@ -78,7 +88,7 @@ pj_alloc(int64_t ndim, const int64_t *shape, int64_t typenum)
         return 0;
     }
     int64_t address = pj_address(arr);
-    if (address <= 0 || PyList_Append(list, arr) < 0) {
+    if (address <= 0 || pj_arrays_keep(arr) < 0) {
         Py_DECREF(arr);
         PyErr_Clear();
         return 0;

@@ -15,4 +15,10 @@ int pj_arrays_init(PyObject *module);
 int pj_arrays_begin(PyObject **list, PyObject **prev);
 void pj_arrays_end(PyObject *list, PyObject *prev);
 
+/* Keep arr alive until the end of the current native call: append it to this
+ * thread's list of the call's arrays, as pj_alloc does with a new array (Note
+ * [native allocation]).  0 on success; -1 with an exception set (no list: no
+ * begin_call on this thread, or no memory).  The GIL must be held. */
+int pj_arrays_keep(PyObject *arr);
+
 #endif

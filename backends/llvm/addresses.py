@@ -77,9 +77,10 @@ def table(ctx) -> list:
 
 
 def allocates(addresses: list) -> bool:
-    """Whether code with this table allocates arrays through numpy's callback
-    (the run wrapper then collects them: ``alloc.begin_call``)."""
-    return any(symbolic == ("alloc",) for _, symbolic in addresses)
+    """Whether code with this table allocates arrays through numpy's callback,
+    or keeps the results of native products (the run wrapper then collects
+    them: ``alloc.begin_call``)."""
+    return any(tuple(symbolic) in (("alloc",), ("product",)) for _, symbolic in addresses)
 
 
 # ---- loading: resolve and bind ------------------------------------------------------
@@ -130,7 +131,31 @@ def _ufunc(name: str, signature: str, part: str) -> int:
     return loop[0] if part == "function" else loop[1]
 
 
-_RESOLVERS = {"alloc": _alloc, "ufunc": _ufunc}
+# The functions of native products (runtime/products.c, Note [native products]): the
+# code passes an index into this tuple, so its order is part of the compiled code.
+# numpy's function of that name, and ``a @= b`` (operator.imatmul: ndarray.__imatmul__).
+PRODUCTS = ("matmul", "dot", "inner", "vdot", "outer", "imatmul")
+
+
+def _product() -> int:
+    """The native runtime's pj_product, told numpy's functions first.  Without
+    the native runtime there is none: products are then not lowered."""
+    import operator
+    from pyjit.runtime import native
+    rt = native()
+    if rt is None or not hasattr(rt, "product_address"):
+        raise Unresolvable("matrix products need pyjit's native runtime")
+    try:  # numpy >= 2: np.errstate is a ContextVar (Note [native products])
+        from numpy._core._multiarray_umath import _make_extobj
+        from numpy._core._ufunc_config import _extobj_contextvar
+    except ImportError:
+        raise Unresolvable("matrix products need numpy >= 2 (its error state as a ContextVar)") from None
+    rt.set_products(tuple(operator.imatmul if name == "imatmul" else getattr(np, name)
+                          for name in PRODUCTS), _extobj_contextvar, _make_extobj(all="raise"))
+    return rt.product_address()
+
+
+_RESOLVERS = {"alloc": _alloc, "ufunc": _ufunc, "product": _product}
 
 
 # ---- numpy's ufunc loop table -------------------------------------------------------
