@@ -35,18 +35,34 @@ FNS = [any_, all_]
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
 def test_every_position_decides(fn, dtype):
-    """One deciding element at each position of arrays of every layout: the
-    walk must reach it (and stop early without changing the answer)."""
-    for n in [0, 1, 2, 9, 33]:
+    """One deciding element at each position (around the 256-element blocks of
+    contiguous arrays too), in views of every kind: the walk must reach it
+    (and stop early without changing the answer)."""
+    for n in [0, 1, 2, 9, 33, 256, 257, 700]:
         base = np.ones(n, dtype) if fn is all_ else np.zeros(n, dtype)
         compare(fn, base)
         compare(fn, base[::-2])
-        for i in range(n):
+        positions = range(n) if n < 40 else sorted({0, 1, 255, 256, 257, 511, 512, n // 2, n - 1} & set(range(n)))
+        for i in positions:
             a = base.copy()
             a[i] = 0 if fn is all_ else 1
             compare(fn, a)
             compare(fn, a[::-1])
             compare(fn, a[i % 3::3])
+
+
+@pytest.mark.parametrize("level", ["O0", "O2"])
+@pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
+def test_levels_and_2d_blocks(fn, level):
+    for shape in [(30, 20), (3, 300)]:
+        base = np.ones(shape, "f4") if fn is all_ else np.zeros(shape, "f4")
+        compare(fn, base, level=level)
+        for i in [0, 255, 256, base.size - 1]:
+            a = base.copy()
+            a.flat[i] = 0 if fn is all_ else np.nan
+            compare(fn, a, level=level)
+            compare(fn, np.asfortranarray(a), level=level)
+            compare(fn, a.T, level=level)
 
 
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)

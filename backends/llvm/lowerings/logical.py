@@ -8,9 +8,10 @@ strides, and over bool, int and float scalars.  The result is ``np.bool_``
 An element is true when it is non-zero: ``x != 0`` for ints and bools, and for
 floats the unordered ``une``, so NaN is true and ``-0.0`` false (numpy's cast
 to bool).  The order in which elements are visited cannot change the answer and
-nothing can fail, so the walk stops at the first element that decides it
-(a true one for ``any``, a false one for ``all``), and an empty array gives the
-identity (``any`` False, ``all`` True) with no check at all.
+nothing can fail, so the walk stops soon after the first element that decides
+it (a true one for ``any``, a false one for ``all``; a contiguous array is
+tested a ``BLOCK`` at a time, which LLVM vectorizes), and an empty array gives
+the identity (``any`` False, ``all`` True) with no check at all.
 
 Not lowered (``NotLowerable``): an axis of a 2-d or larger array, ``keepdims``,
 ``out``, complex inputs (complex arrays have no representation here).
@@ -24,6 +25,7 @@ from pyjit.ir.types import Array, NpScalar, PyScalar
 
 from ..lower import lowering
 from ..reprs import I1, I8, I64, NotLowerable, llvm_type, scalar_kind
+from .reductions import counted_loop
 
 _ZERO = ir.Constant(I64, 0)
 
@@ -55,46 +57,70 @@ def _check(node):
     return t, kind[0]
 
 
+# Elements OR-ed together between two tests for the deciding one: the block's
+# loop has no exit, so LLVM vectorizes it (a bool array: 256 bytes a test).
+BLOCK = 256
+
+
 def _first_where(ctx, b, arr, t: Array, wanted: bool, kind: str):
-    """Whether some element's truth is ``wanted``: a C-order loop nest over
-    ``arr``'s shape and strides that leaves at the first such element."""
+    """Whether some element's truth is ``wanted``: a loop nest over ``arr`` that
+    leaves at the first such element.  A C- or F-contiguous array is one run
+    in memory order, tested a ``BLOCK`` at a time; any other is walked in C
+    order through its strides."""
     elem = llvm_type(NpScalar(t.dtype))
     mem = I8 if elem == I1 else elem
     data = b.extract_value(arr, 0)
     shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
-    strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    if t.layout in "CF":
+        size = ir.Constant(I64, 1)
+        for n in shape:
+            size = b.mul(size, n)
+        shape, strides = [size], [ir.Constant(I64, t.dtype.itemsize)]
+    else:
+        strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
     found = b.append_basic_block("logical.found")
-    done = b.append_basic_block("logical.done")
+
+    def deciding(b, offset):
+        v = b.load(b.bitcast(b.gep(data, [offset]), mem.as_pointer()))
+        hit = truth(b, v, "b" if elem == I1 else kind)
+        return hit if wanted else b.not_(hit)
+
+    def leave_if(b, cond):
+        cont = b.append_basic_block("logical.next")
+        b.cbranch(cond, found, cont)
+        b.position_at_end(cont)
+
+    def each(b, lo, hi, d, offset):
+        """Elements ``lo..hi`` of dimension ``d``, one test each."""
+        def body(b, i, _):
+            inner = b.add(offset, b.mul(i, strides[d]))
+            if d + 1 < len(shape):
+                each(b, _ZERO, shape[d + 1], d + 1, inner)
+            else:
+                leave_if(b, deciding(b, inner))
+            return []
+        counted_loop(ctx, b, lo, hi, [], body)
+
+    if t.layout in "CF":
+        step = ir.Constant(I64, BLOCK)
+        whole = b.sub(size, b.srem(size, step))
+
+        def block(b, base, _):
+            (any_hit,) = counted_loop(ctx, b, base, b.add(base, step), [ir.Constant(I1, 0)],
+                                      lambda b, i, acc: [b.or_(acc[0], deciding(b, b.mul(i, strides[0])))])
+            leave_if(b, any_hit)
+            return []
+        counted_loop(ctx, b, _ZERO, whole, [], block, step=BLOCK)
+        each(b, whole, size, 0, _ZERO)
+    elif shape:
+        each(b, _ZERO, shape[0], 0, _ZERO)
+    else:
+        leave_if(b, deciding(b, _ZERO))
+    done = b.block
     join = b.append_basic_block("logical.join")
-
-    def nest(b, d, offset):
-        if d == t.ndim:
-            v = b.load(b.bitcast(b.gep(data, [offset]), mem.as_pointer()))
-            hit = truth(b, v, "b" if elem == I1 else kind)
-            cont = b.append_basic_block("logical.next")
-            b.cbranch(hit if wanted else b.not_(hit), found, cont)
-            b.position_at_end(cont)
-            return
-        pre = b.block
-        head = b.append_basic_block(f"logical.head{d}")
-        body = b.append_basic_block(f"logical.body{d}")
-        exit_ = b.append_basic_block(f"logical.exit{d}")
-        b.branch(head)
-        b.position_at_end(head)
-        i = b.phi(I64)
-        i.add_incoming(_ZERO, pre)
-        b.cbranch(b.icmp_signed("<", i, shape[d]), body, exit_)
-        b.position_at_end(body)
-        nest(b, d + 1, b.add(offset, b.mul(i, strides[d])))
-        i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
-        b.branch(head)
-        b.position_at_end(exit_)
-
-    nest(b, 0, _ZERO)
-    b.branch(done)
-    for blk in (found, done):
-        b.position_at_end(blk)
-        b.branch(join)
+    b.branch(join)
+    b.position_at_end(found)
+    b.branch(join)
     b.position_at_end(join)
     phi = b.phi(I1)
     phi.add_incoming(ir.Constant(I1, 1), found)
