@@ -187,7 +187,9 @@ def _py_round_int(ctx, b, x, n):
 #     the array's dtype — ``f`` is a Python float, weak under NEP 50, so a
 #     float32 array computes in float32 with ``float32(f)`` — and an integer
 #     array through float64 and a cast back (unsafe: out-of-range values bail
-#     out here).
+#     out here).  A finite value whose product overflows to an infinity bails
+#     out (numpy warns), as does a ``decimals`` whose ``f`` is not finite in the
+#     dtype (NotLowerable; ``inf / inf`` warns too).
 
 def _power_of_ten(n: int) -> float:
     """numpy's ``power_of_ten`` (calculation.c), in the same double steps."""
@@ -256,9 +258,12 @@ def _scaled_rint(ctx, b, x, dtype, n, decimals):
     if decimals is not None and decimals < 0 or decimals is None:
         down = cg.call_math(ctx, b, "rint", [b.fdiv(x, fv)], ty)
         down = b.fmul(down, fv)
-    if decimals is not None:
-        return up if decimals >= 0 else down
-    return b.select(pos, up, down)
+    y = (up if decimals >= 0 else down) if decimals is not None else b.select(pos, up, down)
+    # a finite x whose scaled value overflows: numpy warns (overflow encountered in multiply)
+    inf = ir.Constant(ty, float("inf"))
+    cg.bail_if(ctx, b, b.and_(b.fcmp_ordered("<", _fabs(ctx, b, x), inf),
+                              b.fcmp_ordered("==", _fabs(ctx, b, y), inf)))
+    return y
 
 
 def _float_to_int(ctx, b, y, out, x, keep):
