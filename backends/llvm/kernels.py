@@ -36,11 +36,33 @@ def is_kernel_node(node) -> bool:
 
 def deferred_nodes(block, uses: dict) -> set:
     """Nodes computed inside their consumer's loop, as pyjit/passes/fusion.py decided
-    (``graph.fused``; empty at O0, so each op is its own kernel).  Both ends must
-    be nodes this backend lowers as kernels."""
+    (``graph.fused``; empty at O0, so each op is its own kernel).  The producer
+    must be a node this backend lowers as a kernel, and the consumer either one
+    too or a full reduction that computes its operand's elements itself
+    (lowerings/fusedreduce.py); else the producer is materialised."""
     fused = getattr(block.graph, "fused", None) or {}
-    return {n for n in block.nodes
-            if n in fused and is_kernel_node(n) and is_kernel_node(fused[n])}
+    return {n for n in block.nodes if n in fused and is_kernel_node(n) and takes(fused[n], n)}
+
+
+def takes(consumer, producer) -> bool:
+    """Whether ``consumer`` can compute ``producer``'s elements inside its own loop."""
+    if is_kernel_node(consumer):
+        return True
+    from .lowerings.fusedreduce import takes_fused
+    return takes_fused(consumer, producer)
+
+
+def fused_source(ctx, value):
+    """``(producer, deferred)`` if ``value`` is never materialised (its producer
+    is computed inside this consumer), else None."""
+    p = ctx.producers.get(value)
+    if p is None or ctx.values.get(value) is not None:
+        return None
+    fused = getattr(ctx.graph, "fused", None) or {}
+    if p not in fused:
+        return None
+    deferred = {n for n in fused if is_kernel_node(n) and takes(fused[n], n)}
+    return (p, deferred) if p in deferred else None
 
 
 class _Tree:
@@ -145,30 +167,41 @@ def _blocked(ctx, b, shape, calls, leaves_at, store_out, deferred):
         bb.position_at_end(body)
         rest = bb.sub(n, j0)
         m = bb.select(bb.icmp_signed("<", rest, ir.Constant(I64, BLOCK)), rest, ir.Constant(I64, BLOCK))
-        ready = []
-        for plan in plans:
-            def fill(b2, j, plan=plan, ready=tuple(ready)):
-                element = leaves_at(b2, idx + [b2.add(j0, j)])
-                for done_plan in ready:
-                    element[done_plan.node.outputs[0]] = done_plan.load_result(b2, j)
-                for k, v in enumerate(plan.node.inputs):
-                    val, t = element[v] if v in element else _evaluate(ctx, b2, ctx.producers[v], element, deferred)
-                    plan.store_input(ctx, b2, k, j, val, t)
-            _loop_nest(ctx, bb, [m], 0, [], lambda b2, jj, fill=fill: fill(b2, jj[0]))
-            plan.call(bb, m)
-            ready.append(plan)
 
-        def finish(b2, jj):
-            element = leaves_at(b2, idx + [b2.add(j0, jj[0])])
-            for plan in plans:
-                element[plan.node.outputs[0]] = plan.load_result(b2, jj[0])
-            store_out(b2, idx + [b2.add(j0, jj[0])], element)
-        _loop_nest(ctx, bb, [m], 0, [], finish)
+        def finish(b2, jj, element):
+            store_out(b2, idx + [b2.add(j0, jj)], element)
+        run_block(ctx, bb, plans, idx, j0, m, leaves_at, finish, deferred)
         j0.add_incoming(bb.add(j0, ir.Constant(I64, BLOCK)), bb.block)
         bb.branch(head)
         bb.position_at_end(done)
 
     _loop_nest(ctx, b, shape[:-1], 0, [], outer_body)
+
+
+def run_block(ctx, bb, plans, idx, j0, m, leaves_at, finish, deferred):
+    """Elements ``idx + [j0 + jj]`` for ``jj`` in ``[0, m)`` (``m`` at most the plans'
+    size): each ufunc of ``plans`` computed for all of them through numpy's
+    loop, in dependency order, then ``finish(b, jj, element)`` per element, with
+    ``element`` the leaves' values and the ufuncs' results."""
+    ready = []
+    for plan in plans:
+        def fill(b2, j, plan=plan, ready=tuple(ready)):
+            element = leaves_at(b2, idx + [b2.add(j0, j)])
+            for done_plan in ready:
+                element[done_plan.node.outputs[0]] = done_plan.load_result(b2, j)
+            for k, v in enumerate(plan.node.inputs):
+                val, t = element[v] if v in element else _evaluate(ctx, b2, ctx.producers[v], element, deferred)
+                plan.store_input(ctx, b2, k, j, val, t)
+        _loop_nest(ctx, bb, [m], 0, [], lambda b2, jj, fill=fill: fill(b2, jj[0]))
+        plan.call(bb, m)
+        ready.append(plan)
+
+    def each(b2, jj):
+        element = leaves_at(b2, idx + [b2.add(j0, jj[0])])
+        for plan in plans:
+            element[plan.node.outputs[0]] = plan.load_result(b2, jj[0])
+        finish(b2, jj[0], element)
+    _loop_nest(ctx, bb, [m], 0, [], each)
 
 
 def _evaluate(ctx, b, node, element, deferred):

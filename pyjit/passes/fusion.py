@@ -1,4 +1,4 @@
-"""Elementwise fusion: which array results are never materialized.
+"""Fusion: which array results are never materialized.
 
 An elementwise op whose result is an array, used exactly once, by another
 elementwise array op of the same block, with nothing between them that writes
@@ -7,10 +7,18 @@ element inside the consumer's loop instead of allocating it.
 
     c = np.sqrt(a * a + b * b) * np.exp(-c0) + 0.5 * a   # one loop, one result array
 
+The same holds when the consumer is a *full reduction* of the result
+(``np.sum(a * b)``, ``(x - y).max()``: a reduction op with ``axis=None`` and no
+``dtype``/``out``/``keepdims``): the reduction computes the elements as it goes
+instead of reading a temporary (Note [fused reductions] in
+backends/llvm/lowerings/fusedreduce.py says how it keeps numpy's order).
+
 The pass records its decision as ``graph.fused``: {fused node: consumer node}.
-The LLVM backend lowers each remaining elementwise root as one loop nest over
-the broadcast shape (backends/llvm/kernels.py); the numpy backend ignores the
-mark and runs op by op.  At O0 the pass does not run: each op is its own kernel.
+It is a proposal: the LLVM backend lowers each remaining elementwise root as one
+loop nest over the broadcast shape (backends/llvm/kernels.py) and materialises
+a producer whose consumer cannot take it (``kernels.deferred_nodes``); the numpy
+backend ignores the mark and runs op by op.  At O0 the pass does not run: each
+op is its own kernel.
 """
 from __future__ import annotations
 
@@ -28,6 +36,14 @@ def fusible(node) -> bool:
             and not any(isinstance(v.type, Array) and v.type.ndim > MAX_NDIM for v in node.inputs))
 
 
+def full_reduction(node) -> bool:
+    """A reduction of its first input to one scalar, with numpy's defaults."""
+    a = node.attrs
+    return (OPS[node.op].reduction and len(node.outputs) == 1 and len(node.inputs) == 1
+            and not isinstance(node.out.type, Array) and a.get("axis") is None
+            and a.get("dtype") is None and a.get("out") is None and not a.get("keepdims"))
+
+
 def run(graph, options=None) -> int:
     uses = use_counts(graph)
     fused = {}
@@ -35,7 +51,7 @@ def run(graph, options=None) -> int:
         position = {n: i for i, n in enumerate(block.nodes)}
         producer = {n.outputs[0]: n for n in block.nodes if n.outputs}
         for i, n in enumerate(block.nodes):
-            if not fusible(n):
+            if not (fusible(n) or full_reduction(n)):
                 continue
             for v in n.inputs:
                 p = producer.get(v)

@@ -251,6 +251,29 @@ def test_fusion_marks_single_use_chains():
     assert fused == {2: 4, 3: 4}  # %4 is used twice: materialised once
 
 
+def test_fusion_marks_full_reductions_of_single_use_results():
+    """``np.sum(a * b)`` computes the product as it sums; a reduction along an axis,
+    or of a result used twice, reads a materialised array."""
+    graph = g("""
+        graph f(%0 = local a, %1 = local b) {
+        ^0(%0 a:f64[?,?], %1 b:f64[?]):
+          %2:f64[?,?] = mul %0, %1 !0
+          %3:f64 = np.sum %2 !0
+          %4:f64[?,?] = sub %0, %1 !0
+          %5:f64[?] = np.max %4 {axis=0} !0
+          %6:f64[?,?] = add %0, %1 !0
+          %7:f64 = np.min %6 !0
+          %8:f64[?,?] = mul %6, %0 !0
+          exit 1
+        exits:
+          0 resume 1
+          1 end s=%3 m=%5 n=%7 p=%8
+        }""")
+    fusion.run(graph)
+    fused = {n.out.id: c.out.id for n, c in graph.fused.items()}
+    assert fused == {2: 3}
+
+
 def test_licm_keeps_array_reads_in_the_loop():
     """``a.sum()`` in a loop that never writes ``a`` is invariant, but the backend may
     leave it through its statement's exit (LLVM's sum bails out on a NaN), and those

@@ -175,8 +175,22 @@ def _pairwise_fn(ctx, t):
     return fn
 
 
+def _fused(ctx, b, node):
+    """The lowering of a reduction of a never-materialised elementwise result
+    (lowerings/fusedreduce.py), or None if the input is an array value."""
+    from ..kernels import fused_source
+    src = fused_source(ctx, node.inputs[0])
+    if src is None:
+        return None
+    from .fusedreduce import lower_fused
+    return lower_fused(ctx, b, node, *src)
+
+
 @lowering("np.sum", "np.prod", "np.mean")
 def _sum_prod_mean(ctx, b, node, args):
+    fused = _fused(ctx, b, node)
+    if fused is not None:
+        return fused
     data, n, stride, kind, t = _flat(ctx, b, node, args)
     out_ty = llvm_type(node.out_type)
     if node.op == "np.mean" and kind[0] != "f":
@@ -188,7 +202,7 @@ def _sum_prod_mean(ctx, b, node, args):
         if node.op == "np.sum":
             return total
         cg.bail_if(ctx, b, b.icmp_signed("==", n, _ZERO))  # numpy warns and returns nan
-        return b.fdiv(total, b.sitofp(n, out_ty), flags=cg.fp_flags(ctx))
+        return mean_of(ctx, b, total, n, out_ty)
     is_sum = node.op == "np.sum"
     if isinstance(out_ty, ir.IntType):  # wraps, as numpy's integer loops do
         init, op = ir.Constant(out_ty, int(not is_sum)), (b.add if is_sum else b.mul)
@@ -203,6 +217,17 @@ def _sum_prod_mean(ctx, b, node, args):
     if not isinstance(out_ty, ir.IntType):
         _bail_if_nan(ctx, b, res)
     return res
+
+
+def mean_of(ctx, b, total, n, out_ty):
+    """``total / n`` as numpy's mean computes it: ``ret.dtype.type(ret / rcount)``
+    with an ``intp`` count, i.e. in float64, then rounded to the sum's type
+    (a float32 sum over more than 2**24 elements differs from ``f32 / f32(n)``)."""
+    if isinstance(total.type, ir.DoubleType):
+        return b.fdiv(total, b.sitofp(n, total.type), flags=cg.fp_flags(ctx))
+    wide = b.fdiv(b.fpext(total, ir.DoubleType()), b.sitofp(n, ir.DoubleType()),
+                  flags=cg.fp_flags(ctx))
+    return b.fptrunc(wide, out_ty)
 
 
 def _bail_if_nan(ctx, b, r):
@@ -226,6 +251,9 @@ def _better(b, kind, op, x, acc):
 
 @lowering("np.min", "np.max", "np.argmin", "np.argmax")
 def _extreme(ctx, b, node, args):
+    fused = _fused(ctx, b, node)
+    if fused is not None:
+        return fused
     data, n, stride, kind, t = _flat(ctx, b, node, args)
     cg.bail_if(ctx, b, b.icmp_signed("==", n, _ZERO))  # numpy raises ValueError
     op = "<" if node.op.endswith("min") else ">"
@@ -286,4 +314,4 @@ def _bail_if_ambiguous(ctx, b, data, n, stride, t, acc):
     b.position_at_end(after)
 
 
-__all__ = ["counted_loop"]
+__all__ = ["counted_loop", "mean_of"]
