@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bitwise import compare
+from difftest import check
 
 DTYPES = ["f8", "f4", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "?"]
 
@@ -99,6 +100,27 @@ def test_axis():
     compare(any_axis0, np.array([0.0, 0.0, 2.0]))
     compare(all_axis_last, np.array([1, 0, 3])[::-1])
     compare(any_axis0, np.eye(3), backend="numpy")
+
+
+def rows_with_nan(m):
+    k = 0
+    for i in range(m.shape[0]):
+        if np.any(m[i] != m[i]) or not m[i].all():
+            k += 1
+    return k
+
+
+def test_in_a_compiled_loop():
+    """any/all inside a native loop, at every level and on the numpy backend."""
+    m = np.random.default_rng(13).standard_normal((40, 300))
+    m[3, 299] = np.nan
+    m[17, 0] = 0.0
+    m[29, 150] = np.nan
+    jf = check(rows_with_nan, m)
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert specs and all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    check(rows_with_nan, m.T)
+    check(rows_with_nan, m[:, ::3])
 
 
 VIEWS = {

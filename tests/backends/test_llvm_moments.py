@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bitwise import compare
+from difftest import check
 
 SIZES = [1, 2, 7, 8, 9, 16, 17, 127, 128, 129, 136, 255, 256, 257, 1000, 4099]
 
@@ -81,6 +82,7 @@ def test_multidimensional(fn):
         compare(fn, np.asfortranarray(a))
         compare(fn, a.T)
         compare(fn, a[..., ::2], backend=None)
+    compare(fn, np.array(2.5), bailout=DDOF[fn] >= 1)  # 0-d: one element
 
 
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
@@ -110,6 +112,26 @@ def test_int_and_bool_arrays_stay_on_numpy():
     notes = [s.note for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
     assert any("setbufsize" in n for n in notes), notes
     compare(std_, np.array([True, False, True]), backend="numpy")
+
+
+def rows_std(m):
+    out = np.empty(m.shape[0])
+    for i in range(m.shape[0]):
+        out[i] = m[i].std() + np.var(m[i], ddof=1)
+    return out
+
+
+def test_in_a_compiled_loop():
+    """Per-row moments inside a native loop, at every level and on the numpy
+    backend (difftest); a row with a NaN bails out mid-loop and CPython goes on."""
+    rng = np.random.default_rng(11)
+    m = rng.standard_normal((20, 37))
+    jf = check(rows_std, m)
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert specs and all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    m[7, 3] = np.nan
+    check(rows_std, m)
+    check(rows_std, m[:, ::-2])
 
 
 def var_axis(a):

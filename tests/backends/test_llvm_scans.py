@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bitwise import compare
+from difftest import check
 
 DTYPES = ["f8", "f4", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "?"]
 
@@ -148,6 +149,23 @@ def cumsum_twice(a):
 
 def test_result_is_a_new_array():
     compare(cumsum_twice, np.arange(5.0))
+
+
+def row_totals(m):
+    out = np.empty(m.shape[0], dtype=np.int64)
+    for i in range(m.shape[0]):
+        out[i] = np.cumsum(m[i])[m.shape[1] - 1] + np.cumprod(m[i] % 3)[0]
+    return out
+
+
+def test_in_a_compiled_loop():
+    """Scans inside a native loop, at every level and on the numpy backend."""
+    m = np.random.default_rng(12).integers(-50, 50, (15, 9)).astype(np.int32)
+    jf = check(row_totals, m)
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert specs and all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    check(row_totals, m.T)
+    check(row_totals, m[:0])
 
 
 VIEWS = {
