@@ -38,11 +38,13 @@
  *     statement, raising numpy's own error.
  *
  *     Floating-point errors: numpy warns ("invalid value encountered in matmul":
- *     inf * 0, overflow), raises, calls or ignores them as np.errstate says, and a
- *     warning issued from here would name the wrong line.  So the call runs under
- *     errstate(all="raise") (numpy's ContextVar set around it, as np.errstate
- *     does): any floating-point error is an exception, so a bailout, and CPython
- *     re-runs the statement under the user's own error state.
+ *     inf * 0, overflow), raises, prints, calls or ignores them as np.errstate
+ *     says, and a warning issued from here would name the wrong line.  So the call
+ *     runs under the caller's error state with every action but "ignore" made
+ *     "raise" (numpy's ContextVar set around it, as np.errstate does; the derived
+ *     state is cached for the last state seen): an error numpy would act on is an
+ *     exception, so a bailout, and CPython re-runs the statement under the user's
+ *     own state; one it ignores (underflow, by default) stays ignored.
  *
  *     The GIL is held: native code runs either under ctypes' PYFUNCTYPE (the run
  *     wrapper, backends/llvm/__init__.py) or directly from the C dispatcher's
@@ -67,7 +69,32 @@ enum { PJ_SCALAR = 0, PJ_ARRAY = 1, PJ_C_ARRAY = 2, PJ_INPLACE = 3 };
 
 static PyObject *pj_products;   /* tuple of callables, indexed by op */
 static PyObject *pj_errvar;     /* numpy's ContextVar of the ufunc error state (np.errstate) */
-static PyObject *pj_raising;    /* its value for np.errstate(all="raise") */
+static PyObject *pj_derive;      /* error state -> the same with every action but ignore: raise */
+static PyObject *pj_seen;        /* the last error state derived from (kept: its id stays unique) */
+static PyObject *pj_raising;     /* what pj_derive made of it */
+
+/* The error state to compute under: the caller's, with every floating-point error
+ * it does not ignore raising (Note [native products]); a new reference. */
+static PyObject *
+pj_raising_state(void)
+{
+    PyObject *cur;
+    if (PyContextVar_Get(pj_errvar, NULL, &cur) < 0) {
+        return NULL;
+    }
+    if (cur == pj_seen && pj_raising != NULL) {
+        Py_DECREF(cur);
+        return Py_NewRef(pj_raising);
+    }
+    PyObject *r = PyObject_CallOneArg(pj_derive, cur);
+    if (r == NULL) {
+        Py_DECREF(cur);
+        return NULL;
+    }
+    Py_XSETREF(pj_seen, cur);
+    Py_XSETREF(pj_raising, Py_NewRef(r));
+    return r;
+}
 
 /* An ndarray over the slot-form array struct s, owning nothing. */
 static PyObject *
@@ -155,7 +182,9 @@ pj_product(int64_t op, int64_t kind,
     PyObject *x = pj_wrap(a_ndim, a_typenum, a, kind == PJ_INPLACE);
     PyObject *y = x ? pj_wrap(b_ndim, b_typenum, b, 0) : NULL;
     if (y != NULL) {
-        PyObject *token = PyContextVar_Set(pj_errvar, pj_raising);  /* Note [native products] */
+        PyObject *raising = pj_raising_state();  /* Note [native products] */
+        PyObject *token = raising ? PyContextVar_Set(pj_errvar, raising) : NULL;
+        Py_XDECREF(raising);
         if (token != NULL) {
             PyObject *args[2] = {x, y};
             r = PyObject_Vectorcall(PyTuple_GET_ITEM(pj_products, op), args, 2, NULL);
@@ -185,16 +214,16 @@ pj_product(int64_t op, int64_t kind,
 }
 
 PyDoc_STRVAR(set_products_doc,
-"set_products(functions, errvar, raising): the callables pj_product calls, by index,\n"
-"and numpy's error-state ContextVar with its value for errstate(all='raise')\n"
-"(Note [native products] in runtime/products.c).");
+"set_products(functions, errvar, derive): the callables pj_product calls, by index;\n"
+"numpy's error-state ContextVar, and derive(state) -> that state with every action\n"
+"but 'ignore' made 'raise' (Note [native products] in runtime/products.c).");
 
 static PyObject *
 set_products(PyObject *self, PyObject *args)
 {
-    PyObject *functions, *errvar, *raising;
+    PyObject *functions, *errvar, *derive;
     if (!PyArg_ParseTuple(args, "O!O!O", &PyTuple_Type, &functions, &PyContextVar_Type, &errvar,
-                          &raising)) {
+                          &derive)) {
         return NULL;
     }
     if (PyArray_API == NULL && _import_array() < 0) {  /* numpy's C API, on first use */
@@ -204,8 +233,10 @@ set_products(PyObject *self, PyObject *args)
     Py_XSETREF(pj_products, functions);
     Py_INCREF(errvar);
     Py_XSETREF(pj_errvar, errvar);
-    Py_INCREF(raising);
-    Py_XSETREF(pj_raising, raising);
+    Py_INCREF(derive);
+    Py_XSETREF(pj_derive, derive);
+    Py_CLEAR(pj_seen);
+    Py_CLEAR(pj_raising);
     Py_RETURN_NONE;
 }
 

@@ -150,8 +150,17 @@ def _product() -> int:
         from numpy._core._ufunc_config import _extobj_contextvar
     except ImportError:
         raise Unresolvable("matrix products need numpy >= 2 (its error state as a ContextVar)") from None
+
+    def raising(state):
+        """numpy's error state ``state`` with every action but 'ignore' made 'raise'."""
+        token = _extobj_contextvar.set(state)
+        try:
+            return _make_extobj(**{k: "ignore" if v == "ignore" else "raise" for k, v in np.geterr().items()})
+        finally:
+            _extobj_contextvar.reset(token)
+
     rt.set_products(tuple(operator.imatmul if name == "imatmul" else getattr(np, name)
-                          for name in PRODUCTS), _extobj_contextvar, _make_extobj(all="raise"))
+                          for name in PRODUCTS), _extobj_contextvar, raising)
     return rt.product_address()
 
 

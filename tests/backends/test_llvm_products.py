@@ -4,6 +4,8 @@ numpy through runtime/products.c) against CPython: ``@``, ``@=``, ``np.matmul``,
 dtypes, strides and empty dimensions; numpy's errors through bailouts; results
 feeding fused elementwise code and loops; the disk cache.  Every case must run
 native code at every level, and a case numpy accepts must not bail out."""
+import contextlib
+import io
 import sys
 import warnings
 
@@ -164,27 +166,41 @@ def test_other_product_errors(fn, a, b):
 
 
 def _caught(fn, *args):
-    with warnings.catch_warnings(record=True) as caught:
+    out = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
         warnings.simplefilter("always")
         try:
             result, exc = fn(*args), None
         except FloatingPointError as e:
             result, exc = None, e
-    return result, repr(exc), [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+    return (result, repr(exc), [(w.category, str(w.message), w.filename, w.lineno) for w in caught],
+            out.getvalue())
 
 
-@pytest.mark.parametrize("errstate", ["warn", "raise", "ignore"])
-def test_floating_point_errors_as_cpython(errstate):
-    """inf * 0 and overflow set numpy's FP flags: numpy warns (naming the user's
-    line), raises or ignores as np.errstate says.  The native call runs under
-    errstate(all="raise") and bails out, so CPython does it."""
-    a, b = np.array([[np.inf, 1.0], [1e300, 2.0]]), np.array([0.0, 1e300])
+FP_ERRORS = {  # the errors each case sets, and its operands
+    ("invalid", "over"): (np.array([[np.inf, 1.0], [1e300, 2.0]]), np.array([0.0, 1e300])),
+    ("under",): (np.full((3, 3), 1e-200), np.full(3, 1e-200)),
+}
+
+
+@pytest.mark.parametrize("errstate", [{"all": "warn"}, {"all": "raise"}, {"all": "ignore"},
+                                      {"all": "print"}, {}, {"under": "warn"}, {"invalid": "raise"}])
+@pytest.mark.parametrize("case", list(FP_ERRORS))
+def test_floating_point_errors_as_cpython(errstate, case):
+    """inf * 0, overflow and underflow set numpy's FP flags: numpy warns (naming
+    the user's line), raises, prints or ignores each as np.errstate says.  The
+    native call raises where numpy would act and bails out, so CPython does it;
+    what numpy ignores (underflow, by default) it ignores too, without a bailout."""
+    a, b = FP_ERRORS[case]
     for level in ("O0", "O1", "O2"):
         jf = pyjit.jit(at, level=level)
-        with np.errstate(all=errstate):
+        with np.errstate(**errstate):
+            acts = any(np.geterr()[flag] != "ignore" for flag in case)
             expected, got = _caught(at, a, b), _caught(jf, a, b)
-        assert repr(got) == repr(expected)
+            got_again = _caught(jf, a, b)  # through the C dispatcher
+        assert repr(got) == repr(expected) and repr(got_again) == repr(expected)
         assert all(s.backend == "llvm" for s in _specs(jf))
+        assert (_bailouts(jf) > 0) == acts
 
 
 # ---- @= ---------------------------------------------------------------------------
