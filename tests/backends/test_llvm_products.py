@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pyjit
 from difftest import check
@@ -135,6 +137,34 @@ def test_matmul_of_0d_is_left_to_cpython():
     for fn in (at, np_matmul):
         for args in [(np.array(2.0), F(3)), (F(3), np.array(2.0)), (np.array(1), np.array(2))]:
             check(fn, *args, backends=("llvm",))
+
+
+def _operand(draw, shape, dtype):
+    """An array of ``shape``: contiguous, transposed, or a strided view."""
+    layout = draw(st.sampled_from(["C", "T", "strided"]))
+    if layout == "T":
+        return np.ascontiguousarray(F(*shape[::-1]).astype(dtype)).T
+    if layout == "strided":
+        return F(*(2 * n for n in shape)).astype(dtype)[tuple(slice(None, None, 2) for _ in shape)]
+    return F(*shape).astype(dtype)
+
+
+@st.composite
+def _products(draw):
+    n, k, m, k2 = (draw(st.integers(0, 5)) for _ in range(4))
+    k2 = k if draw(st.booleans()) or k2 == k else k2  # sometimes mismatched: ValueError
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.bool_]))
+    a_shape = draw(st.sampled_from([(n, k), (k,), (2, n, k)]))
+    b_shape = draw(st.sampled_from([(k2, m), (k2,), (2, k2, m)]))
+    fn = draw(st.sampled_from([at, np_matmul, np_dot, np_inner, np_vdot, np_outer]))
+    return fn, _operand(draw, a_shape, dtype), _operand(draw, b_shape, dtype)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_products())
+def test_random_products(case):
+    fn, a, b = case
+    check(fn, a, b, backends=("llvm",), options={"level": "O1"})
 
 
 OTHER_CASES = {

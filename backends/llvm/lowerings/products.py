@@ -73,7 +73,7 @@ def _result_kind(node) -> int:
             raise NotLowerable(f"a product typed {out_t}")
         return _SCALAR
     if isinstance(out_t, Array) and out_t.layout in ("C", "A"):
-        return _C_ARRAY if out_t.layout == "C" and out_t.ndim > 1 else _ARRAY
+        return _C_ARRAY if out_t.layout == "C" else _ARRAY
     raise NotLowerable(f"a product typed {out_t}")
 
 
