@@ -161,3 +161,17 @@ def test_hypothesis(a, view, fn):
     v = VIEWS[view](a)
     native = v.ndim == 1 or v.flags.c_contiguous or v.flags.f_contiguous
     compare(fn, v, backend="llvm" if native else None, bailout=None)
+
+
+@given(data=st.data(), dtype=st.sampled_from(["f8", "f4"]), fn=st.sampled_from(FNS),
+       view=st.sampled_from(sorted(VIEWS)))
+def test_hypothesis_finite_natively(data, dtype, fn, view):
+    """Moderate finite data (subnormals and -0.0 included): computed natively,
+    bailing out exactly when the array is empty or ``n <= ddof``."""
+    width = 64 if dtype == "f8" else 32
+    a = data.draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=300),
+                             elements=st.floats(-1e6, 1e6, width=width)))
+    v = VIEWS[view](a)
+    if not (v.ndim == 1 or v.flags.c_contiguous or v.flags.f_contiguous):
+        v = np.ascontiguousarray(v)
+    compare(fn, v, bailout=v.size == 0 or v.size <= DDOF[fn])
