@@ -37,7 +37,8 @@ SPECIAL_FLOATS = [math.nan, -math.nan, NAN1, NAN2, SNAN1, SNAN2, 0.0, -0.0, math
                   2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308,
                   1e-300, 1e300, 3.4028234663852886e38, 1.401298464324817e-45, 2.0 ** 53 + 2]
 SPECIAL_INTS = [0, 1, -1, 2, -2, 3, -3, 7, -7, 127, -128, 128, 255, 256, 2 ** 31 - 1, -2 ** 31,
-                2 ** 53 + 1, 2 ** 63 - 1, -2 ** 63, 1023, -1074, 2000, -2000]
+                2 ** 53 + 1, 2 ** 63 - 1, -2 ** 63, 1023, -1074, 2000, -2000,
+                2 ** 60 + 2 ** 36 + 1]  # rounds twice to a float32 through a double
 FLOATS = st.one_of(st.sampled_from(SPECIAL_FLOATS), st.floats(allow_nan=True, allow_infinity=True))
 INTS = st.one_of(st.sampled_from(SPECIAL_INTS), st.integers(-2 ** 63, 2 ** 63 - 1))
 NUMBERS = st.one_of(FLOATS, INTS)
@@ -134,7 +135,7 @@ def backends_of(jf) -> set:
 BINARY = ["np.maximum", "np.minimum", "np.fmax", "np.fmin", "np.copysign", "np.fmod",
           "np.remainder", "np.floor_divide", "np.heaviside", "np.nextafter", "np.float_power"]
 UNARY = ["np.signbit", "np.spacing", "math.degrees", "math.radians"]
-PAIRS = [("float", "float"), ("f8", "f8"), ("f4", "f4"), ("f4", "float"), ("float", "f4"),
+PAIRS = [("float", "float"), ("f8", "f8"), ("f4", "f4"), ("f4", "float"), ("float", "f4"), ("f4", "int"),
          ("int", "int"), ("i8", "i8"), ("i1", "int"), ("int", "u1"), ("i4", "f4"), ("u8", "i8"),
          ("bool", "bool"), ("f8", "int"), ("u1", "u1")]
 
@@ -180,7 +181,7 @@ def test_integer_corners(op, kind):
             same_as_cpython(f"{op}(a, b)", _as(kind, x), _as(kind, y), levels=("O1",))
 
 
-CLIP_KINDS = [("float", "float", "float"), ("f8", "float", "float"), ("f4", "float", "f4"),
+CLIP_KINDS = [("float", "float", "float"), ("f8", "float", "float"), ("f4", "float", "f4"), ("f4", "int", "int"),
               ("i1", "int", "int"), ("u1", "int", "int"), ("i8", "int", "i8"), ("int", "int", "int"),
               ("i1", "float", "int"), ("f8", "none", "float"), ("i1", "int", "none"),
               ("u8", "int", "int"), ("bool", "int", "int")]
@@ -205,6 +206,11 @@ def test_clip_corners():
                             params="a, lo, hi", levels=("O1",))
             same_as_cpython("np.clip(a, lo, hi)", np.uint8(x % 256), -3, lo,
                             params="a, lo, hi", levels=("O1",))
+    # a dropped bound is no bound at all, even where the other bound is beyond it
+    for a, lo, hi in [(np.int8(0), 128.0, 127), (np.int8(5), 100.5, 2 ** 63 - 1),
+                      (np.int8(0), -128, -200.5), (np.uint64(2 ** 64 - 1), 0, 2 ** 63 - 1),
+                      (np.uint64(7), -1, 2.5), (np.int64(-2 ** 63), -2 ** 63, -2 ** 63 + 1.0)]:
+        same_as_cpython("np.clip(a, lo, hi)", a, lo, hi, params="a, lo, hi")
 
 
 LDEXP_KINDS = [("float", "int"), ("f8", "i8"), ("f4", "i4"), ("f4", "i8"), ("f8", "i1"), ("int", "int"),

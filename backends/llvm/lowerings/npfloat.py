@@ -76,8 +76,16 @@ def _loop_operands(ctx, b, node, args):
     types = [NpScalar(d) for d in dtypes]
     for t in types:
         llvm_type(t)  # float16 has no representation: NotLowerable
-    vals = [cast(ctx, b, v, t, lt) for v, t, lt in zip(args, node.in_types, types)]
+    vals = [_cast(ctx, b, v, t, lt) for v, t, lt in zip(args, node.in_types, types)]
     return vals, types
+
+
+def _cast(ctx, b, v, t, dst):
+    """``cast``, except that a Python int becomes a float32 through a double, as
+    numpy converts it (``float(2**60 + 2**36 + 1)`` rounds twice)."""
+    if t == INT and scalar_kind(dst) == ("f", 32):
+        v, t = cast(ctx, b, v, t, FLOAT), FLOAT
+    return cast(ctx, b, v, t, dst)
 
 
 def _result(ctx, b, r, loop_t, node):
@@ -189,9 +197,10 @@ def _clip(ctx, b, node, args):
             raise NotLowerable(f"np.clip bound of type {node.in_types[i]}")
     if kind == "f" and len(present) == 2:
         _check_may_bail(ctx, node, (1, 2))
-    x = cast(ctx, b, args[0], a_t, out)
-    bounds = {i: _clip_bound(ctx, b, args[i], node.in_types[i], a_t, out, low=(i == 1))
-              for i in present}
+    x = _cast(ctx, b, args[0], a_t, out)
+    bounds, dropped = {}, {}
+    for i in present:
+        bounds[i], dropped[i] = _clip_bound(ctx, b, args[i], node.in_types[i], a_t, out, low=(i == 1))
     if kind == "f" and len(present) == 2:
         nan_bound = b.or_(_isnan(b, bounds[1]), _isnan(b, bounds[2]))
         cg.bail_if(ctx, b, b.or_(nan_bound, _zeros_of_both_signs(b, [x, bounds[1], bounds[2]])))
@@ -201,6 +210,8 @@ def _clip(ctx, b, node, args):
             keep = _greater(b, kind, op, r, bounds[i])
             if kind == "f":
                 keep = b.or_(_isnan(b, r), keep)
+            if dropped[i] is not None:
+                keep = b.or_(keep, dropped[i])
             r = b.select(keep, r, bounds[i])
     return r
 
@@ -217,16 +228,18 @@ def _zeros_of_both_signs(b, values):
 
 
 def _clip_bound(ctx, b, v, t, a_t, out, low: bool):
-    """A bound in the result's representation.  A Python int bound of an integer
-    ``a`` at or beyond its dtype's end is dropped by numpy: clamped to that end
-    here, which leaves every ``a`` unchanged."""
-    a_kind = scalar_kind(a_t)[0]
-    if t == INT and a_kind in "iu" and _kind(out) in "iu":
-        info = np.iinfo(np.int64 if a_t == INT else a_t.dtype)
-        end = ir.Constant(v.type, max(info.min, -2 ** 63) if low else min(info.max, 2 ** 63 - 1))
-        beyond = b.icmp_signed("<=" if low else ">=", v, end)
-        v = b.select(beyond, end, v)
-    return cast(ctx, b, v, t, out)
+    """A bound in the result's representation, and an i1 "numpy drops it" (or
+    None): a Python int bound of an integer ``a`` at or beyond its dtype's end
+    (the bound is then clamped to that end, so that the cast cannot fail)."""
+    if t != INT or scalar_kind(a_t)[0] not in "iu":
+        return _cast(ctx, b, v, t, out), None
+    info = np.iinfo(np.int64 if a_t == INT else a_t.dtype)
+    end = info.min if low else info.max
+    if not -2 ** 63 <= end < 2 ** 63:
+        return _cast(ctx, b, v, t, out), None  # uint64's end: no Python int in i64 reaches it
+    end = ir.Constant(v.type, end)
+    drop = b.icmp_signed("<=" if low else ">=", v, end)
+    return _cast(ctx, b, b.select(drop, end, v), t, out), drop
 
 
 # ---- sign bits ---------------------------------------------------------------------------
