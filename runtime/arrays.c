@@ -11,6 +11,8 @@
  *   begin_call()           -> list: starts collecting this thread's allocations
  *   set_allocator(empty, dtypes)   np.empty and {typenum: dtype}, once at import
  *   alloc_address()        -> int: address of pj_alloc, which native code calls
+ *   sweep_address()        -> int: address of pj_sweep, which native code calls on
+ *                          the back edges of loops that make arrays
  *   pj_arrays_begin/end    the same as begin_call around a call from the C
  *                          dispatcher (dispatch.c), restoring the caller's list
  *   pj_arrays_keep(arr)    appends arr to this thread's list (pj_alloc, and the
@@ -95,6 +97,39 @@ pj_alloc(int64_t ndim, const int64_t *shape, int64_t typenum)
     }
     Py_DECREF(arr);  /* the list keeps it alive until the next begin_call() */
     return address;
+}
+
+/* Note [sweep]: native code calls pj_sweep(n, keep) on a loop's back edge with the
+ * data pointers of the arrays live there (backends/llvm/sweep.py, Note [sweeping
+ * dead arrays]).  Every array of this call's list whose memory [start, start +
+ * nbytes] (ends included: an empty or one-past view) contains none of them is
+ * dropped from the list, and numpy frees it.  An array whose buffer cannot be read
+ * is kept.  Like pj_alloc it runs with the GIL held and never raises. */
+static void
+pj_sweep(int64_t n, const int64_t *keep)
+{
+    PyObject *state = PyThreadState_GetDict();
+    PyObject *list = state ? PyDict_GetItemWithError(state, pj_arrays_key) : NULL;
+    if (list == NULL || !PyList_Check(list)) {
+        PyErr_Clear();
+        return;
+    }
+    for (Py_ssize_t i = PyList_GET_SIZE(list) - 1; i >= 0; i--) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(PyList_GET_ITEM(list, i), &view, PyBUF_SIMPLE) < 0) {
+            PyErr_Clear();
+            continue;
+        }
+        int64_t start = (int64_t)(intptr_t)view.buf, end = start + (int64_t)view.len;
+        PyBuffer_Release(&view);
+        int live = 0;
+        for (int64_t k = 0; k < n && !live; k++) {
+            live = start <= keep[k] && keep[k] <= end;
+        }
+        if (!live && PyList_SetSlice(list, i, i + 1, NULL) < 0) {
+            PyErr_Clear();
+        }
+    }
 }
 
 int
@@ -212,11 +247,20 @@ alloc_address(PyObject *self, PyObject *unused)
     return PyLong_FromVoidPtr((void *)&pj_alloc);
 }
 
+PyDoc_STRVAR(sweep_address_doc, "sweep_address() -> int: the address of pj_sweep for native code.");
+
+static PyObject *
+sweep_address(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromVoidPtr((void *)&pj_sweep);
+}
+
 static PyMethodDef pj_array_methods[] = {
     {"data_address", data_address, METH_O, data_address_doc},
     {"begin_call", begin_call, METH_NOARGS, begin_call_doc},
     {"set_allocator", set_allocator, METH_VARARGS, set_allocator_doc},
     {"alloc_address", alloc_address, METH_NOARGS, alloc_address_doc},
+    {"sweep_address", sweep_address, METH_NOARGS, sweep_address_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -105,6 +105,8 @@ def _native_plan(spec):
         return None
     alias = alias or {}
     from pyjit.backends.llvm.slots import NotLowerable, slots
+    from pyjit.passes.graphutil import may_be_inputs
+    maybe = may_be_inputs(graph)
     try:
         in_plan, k = [], 0
         for li in graph.inputs:
@@ -119,7 +121,7 @@ def _native_plan(spec):
         for e in graph.exits:
             boxes, k = [], 0
             for v in e.values:
-                box, width = _value_box(v, k, alias)
+                box, width = _value_box(v, k, alias, maybe)
                 if box is None:
                     return None
                 boxes.append(box)
@@ -127,7 +129,7 @@ def _native_plan(spec):
             for item in e.stack:   # a return value, or a loop iterator to rebuild
                 parts = []
                 for v in item.values:
-                    part, width = _value_box(v, k, alias)
+                    part, width = _value_box(v, k, alias, maybe)
                     if part is None:
                         return None
                     parts.append(part)
@@ -142,10 +144,10 @@ def _native_plan(spec):
     return MODE_NATIVE, entry, address, tuple(in_plan), tuple(exits)
 
 
-def _value_box(v, k, alias):
+def _value_box(v, k, alias, maybe):
     """``(box, slots taken)`` for exit value ``v`` at slot ``k``, as the run
     wrapper's ``_exit_plan`` lays them out: a live-in array returned as it is
-    takes no slot."""
+    takes no slot; ``maybe``: graphutil.may_be_inputs."""
     from pyjit.backends.llvm.slots import slots
     if isinstance(v.type, Array) and alias.get(v) is not None:
         return (BOX_ARG, alias[v], None, ()), 0
@@ -159,7 +161,7 @@ def _value_box(v, k, alias):
             parts.append(part)
             off += slots(item_t)
         return (BOX_CALL, k, tuple, tuple(parts)), slots(v.type)
-    return _box(v.type, k), slots(v.type)
+    return _box(v.type, k, tuple(sorted(maybe.get(v, ())))), slots(v.type)
 
 
 def _native_address(run) -> int | None:
@@ -200,12 +202,12 @@ def _in_kind(t):
     return None
 
 
-def _box(t, k):
+def _box(t, k, maybe=()):
     """``(kind, slot, obj, members)`` boxing a value of type ``t`` from slot ``k``
     exactly as reprs.boxer does, or None."""
     if isinstance(t, Array):
         from pyjit.backends.llvm import array_at
-        return BOX_ARRAY, k, functools.partial(array_at, t.dtype), t.ndim
+        return BOX_ARRAY, k, functools.partial(array_at, t.dtype, maybe=maybe), t.ndim
     if isinstance(t, TupleT):
         from pyjit.backends.llvm.slots import slots
         parts, off = [], k
@@ -217,15 +219,14 @@ def _box(t, k):
             off += slots(item)
         return BOX_CALL, k, tuple, tuple(parts)
     if isinstance(t, UnionT):
-        if any(_has_array(m) for m in members(t)):
-            return None
+        from pyjit.backends.llvm.slots import union_tag_offset
         parts = []
         for m in members(t):
-            part = (BOX_CONST, k, UNBOUND, ()) if m == UNDEF else _box(m, k)
+            part = (BOX_CONST, k, UNBOUND, ()) if m == UNDEF else _box(m, k, maybe)
             if part is None or part[0] == BOX_UNION:
                 return None
             parts.append(part)
-        return BOX_UNION, k, None, tuple(parts)
+        return BOX_UNION, k, union_tag_offset(t), tuple(parts)
     if isinstance(t, Const):
         return BOX_CONST, k, t.value, ()
     if isinstance(t, Singleton) and t != UNDEF:

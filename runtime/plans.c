@@ -96,7 +96,7 @@ pj_box_value(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
         return r;
     }
     case BOX_UNION: {
-        int64_t tag = out[b->slot + 1];
+        int64_t tag = out[b->slot + b->ndim];
         if (tag < 0 || tag >= b->nmembers) {
             PyErr_Format(PyExc_SystemError, "pyjit: union tag %lld out of range", (long long)tag);
             return NULL;
@@ -204,7 +204,17 @@ pj_box_parse(PyObject *t, pj_box *b, int *max_slot)
         PyErr_SetString(PyExc_ValueError, "bad box plan");
         return -1;
     }
-    int width = b->kind == BOX_UNION ? 2 : 1;
+    int width = 1;
+    if (b->kind == BOX_UNION) {
+        /* obj: the tag's offset from the union's slot (slots.union_tag_offset), or None for 1 */
+        long tag = obj == Py_None ? 1 : PyLong_AsLong(obj);
+        if (tag < 1 || tag > 1 + 2 * 32 || b->slot + tag + 1 > PJ_MAX_SLOTS) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad union box");
+            return -1;
+        }
+        b->ndim = (int)tag;
+        width = (int)tag + 1;
+    }
     if (b->kind == BOX_ARRAY) {
         long ndim = PyLong_AsLong(members);
         if (ndim < 0 || ndim > 32 || b->slot + 1 + 2 * ndim > PJ_MAX_SLOTS) {

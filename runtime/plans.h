@@ -19,12 +19,13 @@ typedef struct pj_box {
     int slot;
     PyObject *obj;             /* BOX_CONST: the value; BOX_NP*: the numpy scalar type;
                                   BOX_CALL: obj(list of the boxed members) builds it */
-    int nmembers;              /* BOX_UNION: members, selected by the tag in slot + 1 */
+    int nmembers;              /* BOX_UNION: members, selected by the tag in slot + ndim */
     struct pj_box *members;
     int ndim;                  /* BOX_ARRAY: slots data, shape[ndim], strides[ndim]; an array
                                   the call allocated, else obj(data, shape, strides,
                                   allocated, args) finds the view.  BOX_ARG: slot is the
-                                  index of the live-in returned as it is */
+                                  index of the live-in returned as it is.  BOX_UNION: the
+                                  tag's offset from slot (1 for scalars) */
 } pj_box;
 
 /* What boxing an exit's arrays needs: the arrays this call allocated and the live-ins. */

@@ -21,12 +21,14 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from pyjit.errors import InternalError
-from pyjit.ir.types import Array, TupleT
+from pyjit.ir.types import UNBOUND, UNDEF, Array, TupleT, UnionT, members
 from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
+from pyjit.passes.graphutil import holds_arrays as _holds_arrays, may_be_inputs
 
 from . import addresses, cache
 from .slots import DoesNotFit, NotLowerable, boxer, data_address, new_buffers, packer, slots
+from .slots import union_tag_offset
 
 _names = itertools.count()
 _ENTRY = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
@@ -116,7 +118,7 @@ def _compile(graph, level: str, fallback):
     text, alias, table = _lower(graph, name)
     address = engine.compile_ir(text, name, level)
     _bind(engine, name, table)
-    return _runner(graph, address, text, alias, fallback, begin_call)
+    return _runner(graph, address, text, alias, fallback, begin_call, table)
 
 
 def _compile_cached(graph, level: str, options, fallback):
@@ -132,7 +134,8 @@ def _compile_cached_locked(graph, level: str, options, fallback):
         hit = cache.load(key)  # linked, its address globals bound
         if hit is not None:
             alias = cache.alias_from_plan(graph, hit.alias_plan)
-            run = _runner(graph, hit.address, hit.ir, alias, fallback, _collector(hit.addresses))
+            run = _runner(graph, hit.address, hit.ir, alias, fallback, _collector(hit.addresses),
+                          hit.addresses)
             run.note = "from disk cache"
             return run
     engine, _, begin_call = _lowering()
@@ -149,13 +152,13 @@ def _compile_cached_locked(graph, level: str, options, fallback):
             name, text = fresh, text.replace(name, fresh)
         address = engine.compile_ir(text, name, level)
         _bind(engine, name, table)
-        run = _runner(graph, address, text, alias, fallback, begin_call)
+        run = _runner(graph, address, text, alias, fallback, begin_call, table)
         run.note = f"not cached: {why_not}"
         return run
     address, obj = engine.compile_ir_to_object(text, name, level)
     _bind(engine, name, table)
     cache.store(key, cache.Entry(name, address, text, cache.alias_plan(graph, alias), table), obj)
-    return _runner(graph, address, text, alias, fallback, begin_call)
+    return _runner(graph, address, text, alias, fallback, begin_call, table)
 
 
 def _collector(table: list):
@@ -168,12 +171,13 @@ def _collector(table: list):
     return lambda: _NO_ARRAYS
 
 
-def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):
+def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, table: list):
     """``run(args) -> (exit, values)`` around the native entry at ``address``:
     packs the live-ins, calls, boxes the exit's values."""
     types = [li.value.type for li in graph.inputs]
     pack, nin = packer(types)
-    exits = [_exit_plan(e, alias) for e in graph.exits]
+    maybe = may_be_inputs(graph)
+    exits = [_exit_plan(e, alias, maybe) for e in graph.exits]
     nout = max((n for _, n in exits), default=1)
     entry = _ENTRY(address)
     materialize = _materialize
@@ -203,20 +207,21 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call):
     run.ir = text
     run.native_address = address  # the C dispatcher calls it directly (runtime/cdispatch.py)
     run.alias = alias             # exit arrays that are live-ins returned as they are
+    run.addresses = table         # [(global suffix, symbolic name)]: what the code calls
     return run
 
 
-def _exit_plan(e, alias):
+def _exit_plan(e, alias, maybe):
     """How to box exit ``e``'s values from the out slots: (function, slot count)."""
     steps, k = [], 0
     for v in e.values:
-        steps.append(_value_step(v, k, alias))
+        steps.append(_value_step(v, k, alias, maybe))
         k += 0 if alias.get(v) is not None and isinstance(v.type, Array) else slots(v.type)
     stack = []
     for item in e.stack:
         parts = []
         for v in item.values:
-            parts.append(_value_step(v, k, alias))
+            parts.append(_value_step(v, k, alias, maybe))
             k += 0 if alias.get(v) is not None and isinstance(v.type, Array) else slots(v.type)
         stack.append((item.kind, parts))
 
@@ -229,8 +234,9 @@ def _exit_plan(e, alias):
     return box, k
 
 
-def _value_step(v, k, alias):
-    """``step(obuf, ofbuf, (args, allocated))`` boxing value ``v`` from slot ``k``."""
+def _value_step(v, k, alias, maybe):
+    """``step(obuf, ofbuf, (args, allocated))`` boxing value ``v`` from slot ``k``;
+    ``maybe``: graphutil.may_be_inputs."""
     if isinstance(v.type, Array) and alias.get(v) is not None:
         i = alias[v]
         return lambda obuf, ofbuf, ctx: ctx[0][i]
@@ -242,19 +248,24 @@ def _value_step(v, k, alias):
                          else _type_step(item_t, off))
             off += slots(item_t)
         return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
-    return _type_step(v.type, k)
+    return _type_step(v.type, k, tuple(sorted(maybe.get(v, ()))))
 
 
-def _type_step(t, k):
+def _type_step(t, k, maybe=()):
     if isinstance(t, Array):
         ndim, dtype = t.ndim, t.dtype
-        return lambda obuf, ofbuf, ctx: _array_from_slots(obuf, k, ndim, dtype, ctx)
-    if isinstance(t, TupleT) and any(isinstance(i, Array) for i in t.items):
+        return lambda obuf, ofbuf, ctx: _array_from_slots(obuf, k, ndim, dtype, ctx, maybe)
+    if isinstance(t, TupleT) and any(_holds_arrays(i) for i in t.items):
         parts, off = [], k
         for item in t.items:
             parts.append(_type_step(item, off))
             off += slots(item)
         return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
+    if isinstance(t, UnionT) and _holds_arrays(t):  # a maybe-unbound array (reprs.py)
+        tag = union_tag_offset(t)
+        parts = [(lambda obuf, ofbuf, ctx: UNBOUND) if m == UNDEF else _type_step(m, k, maybe)
+                 for m in members(t)]
+        return lambda obuf, ofbuf, ctx: parts[int(obuf[k + tag])](obuf, ofbuf, ctx)
     bx = boxer(t)
     return lambda obuf, ofbuf, ctx: bx(obuf, ofbuf, k)
 
@@ -262,23 +273,30 @@ def _type_step(t, k):
 _address = data_address()
 
 
-def _array_from_slots(obuf, k, ndim, dtype, ctx):
+def _array_from_slots(obuf, k, ndim, dtype, ctx, maybe=()):
     """The array the slots describe: one native code allocated in this call, or a
     view (``a.T``) of such an array or of a live-in array."""
     args, allocated = ctx
     data = int(obuf[k])
     shape = tuple(int(x) for x in obuf[k + 1:k + 1 + ndim])
     strides = tuple(int(x) for x in obuf[k + 1 + ndim:k + 1 + 2 * ndim])
-    return array_at(dtype, data, shape, strides, allocated, args)
+    return array_at(dtype, data, shape, strides, allocated, args, maybe)
 
 
-def array_at(dtype, data, shape, strides, allocated, args):
+def array_at(dtype, data, shape, strides, allocated, args, maybe=()):
     """The array at ``data`` with that shape and strides: one of ``allocated`` (this
-    call's), or a view of one of them or of a live-in array.  The C dispatcher
-    calls it for an exit array that is not one of ``allocated`` itself."""
+    call's), a live-in the value may be itself (``maybe``: indexes, from
+    graphutil.may_be_inputs), or a view of one of them or of a live-in array.
+    The C dispatcher calls it for an exit array that is not one of ``allocated``
+    itself."""
     allocated = allocated or ()
     for arr in allocated:
         if _address(arr) == data and arr.shape == shape and arr.strides == strides:
+            return arr
+    for i in maybe:
+        arr = args[i]
+        if isinstance(arr, np.ndarray) and _address(arr) == data and arr.shape == shape and \
+                arr.strides == strides and arr.dtype == dtype:
             return arr
     owners = list(allocated) + [a for a in args if isinstance(a, np.ndarray)]
     for arr in owners:

@@ -80,7 +80,7 @@ def allocates(addresses: list) -> bool:
     """Whether code with this table allocates arrays through numpy's callback,
     or keeps the results of native products (the run wrapper then collects
     them: ``alloc.begin_call``)."""
-    return any(tuple(symbolic) in (("alloc",), ("product",)) for _, symbolic in addresses)
+    return any(tuple(symbolic) in (("alloc",), ("product",), ("sweep",)) for _, symbolic in addresses)
 
 
 # ---- loading: resolve and bind ------------------------------------------------------
@@ -119,6 +119,12 @@ def _alloc() -> int:
     """numpy's allocation callback for kernels (alloc.py: no LLVM import)."""
     from . import alloc
     return alloc._ALLOC_ADDR
+
+
+def _sweep() -> int:
+    """The runtime's sweep of a loop's dead arrays (sweep.py, alloc.py)."""
+    from . import alloc
+    return alloc._SWEEP_ADDR
 
 
 def _ufunc(name: str, signature: str, part: str) -> int:
@@ -164,7 +170,7 @@ def _product() -> int:
     return rt.product_address()
 
 
-_RESOLVERS = {"alloc": _alloc, "ufunc": _ufunc, "product": _product}
+_RESOLVERS = {"alloc": _alloc, "sweep": _sweep, "ufunc": _ufunc, "product": _product}
 
 
 # ---- numpy's ufunc loop table -------------------------------------------------------

@@ -4,6 +4,7 @@ only loads cached code must not pay for that).
 
     >>> allocated = begin_call()     # this thread's allocations from now on
     >>> _ALLOC_ADDR                  # what native code calls: (ndim, shape*, typenum) -> data
+    >>> _SWEEP_ADDR                  # on loops' back edges: (n, live data pointers*) (sweep.py)
 
 With the native runtime the allocator and the collection are C functions
 (runtime/arrays.c, Note [native allocation]); without it, a ctypes callback and a
@@ -18,6 +19,7 @@ import numpy as np
 
 _tls = threading.local()
 _ALLOC = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64)
+_SWEEP = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 _TYPENUMS = {np.dtype(t).num: np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16,
                                                     np.int32, np.uint32, np.int64, np.uint64,
                                                     np.float32, np.float64)}
@@ -41,6 +43,19 @@ def _alloc_py(ndim, shape_ptr, typenum):
         return 0
 
 
+def _sweep_py(n, keep):
+    """Without the native runtime: runtime/arrays.c ``pj_sweep`` (Note [sweep]) in
+    Python.  Never raises, like ``_alloc_py``."""
+    try:
+        ptrs = [keep[k] for k in range(n)]
+        arrays = getattr(_tls, "arrays", None)
+        if arrays:
+            arrays[:] = [a for a in arrays
+                         if any(a.ctypes.data <= p <= a.ctypes.data + a.nbytes for p in ptrs)]
+    except BaseException:  # noqa: BLE001  (keeping everything is always safe)
+        pass
+
+
 def _begin_call_py() -> list:
     """Start collecting the arrays native code allocates in this call."""
     _tls.arrays = []
@@ -59,10 +74,13 @@ _RT = _native()
 if _RT is not None:
     _RT.set_allocator(new_array, _TYPENUMS)
     _ALLOC_ADDR = _RT.alloc_address()
+    _SWEEP_ADDR = _RT.sweep_address()
     begin_call = _RT.begin_call
 else:
     _alloc = _ALLOC(_alloc_py)
     _ALLOC_ADDR = ctypes.cast(_alloc, ctypes.c_void_p).value
+    _sweep = _SWEEP(_sweep_py)
+    _SWEEP_ADDR = ctypes.cast(_sweep, ctypes.c_void_p).value
     begin_call = _begin_call_py
 
 

@@ -24,6 +24,7 @@ from pyjit.ir.verify import _dominators, reverse_postorder
 
 from . import engine
 from . import hoist
+from . import sweep
 from .facts import Facts, last_items
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
 
@@ -142,6 +143,7 @@ class Lowering:
             self.values[li.value] = load_value(b, self.inbuf, offset, t)
             offset += slots(t)
         order = reverse_postorder(g)
+        self.sweeps = sweep.plan(g, order)  # Note [sweeping dead arrays]
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}
         phis = {}
         for blk in order:
@@ -185,23 +187,46 @@ class Lowering:
             return
         if t.kind == "br" and blk in self.loop_plans:
             self._hoist_checks(b, self.loop_plans[blk])
-        here = b.block
-        for target, args in t.targets:
+        incoming = [[] for _ in t.targets]  # per edge: [(phi, value)]
+        for (target, args), edge in zip(t.targets, incoming):
             for p, a in zip(target.params, args):
                 if p in phis:
-                    phis[p].add_incoming(self.convert(b, self.values[a], a.type, p.type), here)
+                    edge.append((phis[p], self.convert(b, self.values[a], a.type, p.type)))
                 elif p in self.last_items and self.last_items[p][2] is blk and \
                         llvm_type(p.type) is not None:
                     self._last_entry[p] = self.convert(b, self.values[a], a.type, p.type)
+        dests = [self._edge(b, blk, target, blocks, edge)
+                 for (target, _), edge in zip(t.targets, incoming)]
         if t.kind == "br":
-            br = b.branch(blocks[t.targets[0][0]])
+            br = b.branch(dests[0])
         else:
             cond = self.values[t.cond]
             if cond.type != ir.IntType(1):
                 cond = b.icmp_unsigned("!=", cond, ir.Constant(cond.type, 0))
-            br = b.cbranch(cond, blocks[t.targets[0][0]], blocks[t.targets[1][0]])
+            br = b.cbranch(cond, dests[0], dests[1])
         if blk in self.latches:
             br.set_metadata("llvm.loop", self._loop_hints())
+
+    def _edge(self, b, blk, target, blocks, incoming):
+        """The LLVM block a branch from ``blk`` to ``target`` goes to: the target's,
+        or, on a back edge that sweeps dead arrays (Note [sweeping dead arrays] in
+        sweep.py), a block of its own that sweeps and goes on to the target."""
+        here = b.block
+        keep = self.sweeps.get((blk, target))
+        if keep is not None:
+            edge = self.fn.append_basic_block(name=f"sweep.b{blk.id}")
+            eb = ir.IRBuilder(edge)
+            if sweep.emit(self, eb, keep):
+                br = eb.branch(blocks[target])
+                if blk in self.latches:
+                    br.set_metadata("llvm.loop", self._loop_hints())
+                for phi, v in incoming:
+                    phi.add_incoming(v, edge)
+                return edge
+            edge.parent.basic_blocks.remove(edge)
+        for phi, v in incoming:
+            phi.add_incoming(v, here)
+        return blocks[target]
 
     def _loop_hints(self):
         """The ``!llvm.loop`` node of inner loops' back edges (Note [loop hints])."""

@@ -20,9 +20,11 @@ return value is the exit number.
 
 Note [slot ABI]
     Every value occupies consecutive 8-byte slots: a scalar one slot (ints
-    sign- or zero-extended to 64 bits, floats as a double's bits), a union two
-    (value, tag), an array 1 + 2*ndim (data pointer, shape, strides), a tuple
-    the sum of its items.  ``slots(t)`` gives the count; ``packer``/``boxer``
+    sign- or zero-extended to 64 bits, floats as a double's bits), an array
+    1 + 2*ndim (data pointer, shape, strides), a tuple the sum of its items, a
+    union its value's slots, which its members share, then a tag (two for scalar
+    members; ``f64[?]|undef``, a maybe-unbound array, the array's and one more;
+    ``slots.union_tag_offset``).  ``slots(t)`` gives the count; ``packer``/``boxer``
     are the Python halves (slots.py).  The C dispatcher of issue #3 will fill the same
     slots without Python in between.
 """
@@ -35,7 +37,7 @@ from pyjit.ir.types import NONE, UNDEF, Array, Const, NpScalar, Singleton, Tuple
 # The Python half (slot counts, packing, boxing) imports no LLVM, for the run
 # wrapper of cached code; re-exported here for the lowerings.
 from .slots import DoesNotFit, NotLowerable, boxer, new_buffers, packer, scalar_kind, slots
-from .slots import is_complex
+from .slots import is_complex, union_tag_offset
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
@@ -64,6 +66,9 @@ def llvm_type(t: Type):
     if isinstance(t, UnionT):
         if any(is_complex(m) for m in members(t)):
             raise NotLowerable(f"a union holding a complex: {t}")  # two slots are not enough
+        if any(isinstance(m, (Array, TupleT)) for m in members(t)) and \
+                len([m for m in members(t) if m != UNDEF]) > 1:
+            raise NotLowerable(f"a union of an array or tuple with another type: {t}")
         rep = [llvm_type(m) for m in members(t) if m != UNDEF]
         return ir.LiteralStructType([rep[0] if rep else I8, I8])
     if isinstance(t, Array):
@@ -88,8 +93,12 @@ def load_value(b: ir.IRBuilder, base, offset: int, t: Type):
     slot = lambda k: b.gep(base, [ir.Constant(I64, offset + k)])  # noqa: E731
     if isinstance(t, UnionT):
         inner = ty.elements[0]
-        v = _from_slot(b, b.load(slot(0)), inner, _kind_of_union(t))
-        tag = b.trunc(b.load(slot(1)), I8)
+        payload = _union_payload(t)
+        if payload is not None:
+            v = load_value(b, base, offset, payload)
+        else:
+            v = _from_slot(b, b.load(slot(0)), inner, _kind_of_union(t))
+        tag = b.trunc(b.load(slot(union_tag_offset(t))), I8)
         return _pack_struct(b, ty, [v, tag])
     if isinstance(t, Array):
         data = b.inttoptr(b.load(slot(0)), I8P)
@@ -123,8 +132,12 @@ def store_value(b: ir.IRBuilder, base, offset: int, t: Type, v) -> None:
         return
     slot = lambda k: b.gep(base, [ir.Constant(I64, offset + k)])  # noqa: E731
     if isinstance(t, UnionT):
-        b.store(_to_slot(b, b.extract_value(v, 0), _kind_of_union(t)), slot(0))
-        b.store(b.zext(b.extract_value(v, 1), I64), slot(1))
+        payload = _union_payload(t)
+        if payload is not None:
+            store_value(b, base, offset, payload, b.extract_value(v, 0))
+        else:
+            b.store(_to_slot(b, b.extract_value(v, 0), _kind_of_union(t)), slot(0))
+        b.store(b.zext(b.extract_value(v, 1), I64), slot(union_tag_offset(t)))
         return
     if isinstance(t, Array):
         b.store(b.ptrtoint(b.extract_value(v, 0), I64), slot(0))
@@ -143,6 +156,13 @@ def store_value(b: ir.IRBuilder, base, offset: int, t: Type, v) -> None:
             b.store(b.bitcast(b.extract_value(v, i), I64), slot(i))
         return
     b.store(_to_slot(b, v, scalar_kind(t)), slot(0))
+
+
+def _union_payload(t: UnionT):
+    """The array or tuple member of a union whose only other member is ``undef``
+    (a maybe-unbound array), or None for a union of scalars."""
+    m = [x for x in members(t) if isinstance(x, (Array, TupleT))]
+    return m[0] if m else None
 
 
 def _kind_of_union(t: UnionT):

@@ -5,7 +5,7 @@
     >>> boxer(FLOAT)(ibuf, fbuf, 0)                                 # 2.5
 
 Every value occupies consecutive 8-byte slots (Note [slot ABI] in reprs.py): a
-scalar one, a union two (value, tag), an array ``1 + 2*ndim`` (data, shape,
+scalar one, a union its value's and one more (value, tag), an array ``1 + 2*ndim`` (data, shape,
 strides), a tuple the sum of its items, a compile-time value (``const<…>``,
 ``None``) none.  ``reprs.py`` has the native half (LLVM types, loads and stores)
 and re-exports everything here.
@@ -64,7 +64,7 @@ def slots(t: Type) -> int:
     if _static(t):
         return 0
     if isinstance(t, UnionT):
-        return 2
+        return union_tag_offset(t) + 1
     if isinstance(t, Array):
         return 1 + 2 * t.ndim
     if isinstance(t, TupleT):
@@ -72,6 +72,13 @@ def slots(t: Type) -> int:
     if is_complex(t):
         return 2
     return 1
+
+
+def union_tag_offset(t: UnionT) -> int:
+    """Where a union's tag slot is: after its value, which its members share
+    (Note [slot ABI]): one slot for scalar members, an array's ``1 + 2*ndim``
+    for a maybe-unbound array (``f64[?]|undef``)."""
+    return max([1] + [slots(m) for m in members(t) if m != UNDEF])
 
 
 def _scalar_kind_or_raise(t: Type):
@@ -173,7 +180,8 @@ def boxer(t: Type):
     if isinstance(t, UnionT):
         ms = members(t)
         boxes = [boxer(m) if m != UNDEF else (lambda ibuf, fbuf, k: UNBOUND) for m in ms]
-        return lambda ibuf, fbuf, k: boxes[int(ibuf[k + 1])](ibuf, fbuf, k)
+        tag = union_tag_offset(t)
+        return lambda ibuf, fbuf, k: boxes[int(ibuf[k + tag])](ibuf, fbuf, k)
     if isinstance(t, TupleT):
         parts = []
         k = 0

@@ -84,6 +84,7 @@ class _Inference:
         self.g = g
         self.fixed = {li.value: t for li, t in zip(g.inputs, input_types)}
         self.changed = False
+        self.rejected: dict = {}  # node -> its type rule's objection to the current types
 
     def run(self) -> Unsupported | None:
         g = self.g
@@ -109,7 +110,10 @@ class _Inference:
                 if problem is not None:
                     return problem
             if not self.changed:
-                return self.check_complete(order)
+                # Note [type rule errors wait for the fixed point]
+                first = next((self.rejected[n] for b in order for n in b.nodes if n in self.rejected),
+                             None)
+                return first or self.check_complete(order)
         return Unsupported("PJ0010", f"type inference of {g.name} did not converge")
 
     def set_type(self, v: Value, t: Type) -> None:
@@ -171,9 +175,20 @@ class _Inference:
         try:
             t = op.infer(types, n.attrs)
         except TypeRuleError as exc:
-            return _unsupported("PJ0006", f"{n.op}: {exc}", n.loc)
+            self.rejected[n] = _unsupported("PJ0006", f"{n.op}: {exc}", n.loc)
+            return None
+        self.rejected.pop(n, None)
         self.set_type(n.out, t)
         return None
+
+    # Note [type rule errors wait for the fixed point]
+    #     Types only grow from sweep to sweep (block parameters join their incoming
+    #     types), so a type rule may object to a type that is not final yet: after
+    #     ``for ...: t = x * 2`` the first sweep sees ``t`` as only ``undef`` where
+    #     the loop's exit reads it (the back edge is typed later), and check_bound
+    #     rejects that, while the final ``f64[?]|undef`` is fine.  So an objection is
+    #     recorded, not returned, and the node's result stays untyped; the first
+    #     objection still standing when the types stop changing is the answer.
 
     # Note [frontend ops]: each resolver rewrites a call/method/getattr node in
     # place into a registered op, or returns _DEFER while a type it needs is

@@ -77,6 +77,8 @@ from pyjit.ir.verify import reverse_postorder
 from pyjit.report import shapes as shapes_mod
 from pyjit.report.shapes import ShapeFacts, Sym
 
+from . import graphutil
+
 
 # --- sizes ---------------------------------------------------------------------
 
@@ -159,13 +161,7 @@ def _advanced(idx) -> bool:
     return any(isinstance(t, Array) and t.ndim > 0 or str(t) in ("bool", "b1") for t in items)
 
 
-def _holds_arrays(t) -> bool:
-    """Whether a value of type ``t`` may hold an array (``f64[?]|undef`` may)."""
-    if isinstance(t, UnionT):
-        return any(_holds_arrays(m) for m in t.members)
-    if isinstance(t, Array):
-        return True
-    return isinstance(t, TupleT) and any(_holds_arrays(i) for i in t.items)
+_holds_arrays = graphutil.holds_arrays
 
 
 # --- the plan ------------------------------------------------------------------
@@ -312,22 +308,6 @@ def _node_aliases(n, aliases):
     return aliases.get(n.inputs[k], frozenset())
 
 
-def _uses(graph, n):
-    vals = list(n.inputs)
-    if n.exit is not None:
-        vals += graph.exits[n.exit].all_values()
-    return vals
-
-
-def _term_uses(graph, term):
-    vals = [term.cond] if term.cond is not None else []
-    for _, args in term.targets:
-        vals += args
-    if term.kind == "exit":
-        vals += graph.exits[term.exit].all_values()
-    return vals
-
-
 def _liveness(graph, order):
     """Positions of every definition, and the values live at each position."""
     positions, pos = {}, 0
@@ -345,28 +325,15 @@ def _liveness(graph, order):
             pos += 1
         layout.append((b, start, node_pos, pos))
         pos += 1
-    live_in = {b: set() for b in order}
-    changed = True
-    while changed:
-        changed = False
-        for b, *_ in reversed(layout):
-            live = set().union(*(live_in[s] for s in b.successors if s in live_in))
-            live |= set(_term_uses(graph, b.term))
-            for n in reversed(b.nodes):
-                live -= set(n.outputs)
-                live |= set(_uses(graph, n))
-            live -= set(b.params)
-            if live != live_in[b]:
-                live_in[b] = live
-                changed = True
+    live_in = graphutil.live_in(graph, order)
     live_at: dict = {}
     for b, start, node_pos, term_pos in layout:
         live = set().union(*(live_in[s] for s in b.successors if s in live_in))
-        live |= set(_term_uses(graph, b.term))
+        live |= set(graphutil.term_uses(graph, b.term))
         live_at[term_pos] = set(live)
         for n, p in zip(reversed(b.nodes), reversed(node_pos)):
             live -= set(n.outputs)
-            live |= set(_uses(graph, n))
+            live |= set(graphutil.node_uses(graph, n))
             live_at[p] = live | set(n.outputs)
         live_at[start] = (live - set(b.params)) | set(b.params)
     return positions, live_at

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import Array, NpScalar, PyScalar, TupleT
+from pyjit.ir.types import Array, NpScalar, PyScalar, TupleT, UnionT
 
 # Ops that cannot fail on float or numpy-scalar operands (numpy scalar ints wrap).
 _TOTAL_ON_FLOATS = frozenset({"add", "sub", "mul", "neg", "pos", "abs", "lt", "le", "eq", "ne",
@@ -117,6 +117,80 @@ def replace_uses(graph, mapping: dict) -> None:
         e.values = [m(v) for v in e.values]
         for item in e.stack:
             item.values = [m(v) for v in item.values]
+
+
+def holds_arrays(t) -> bool:
+    """Whether a value of type ``t`` may hold an array (``f64[?]|undef`` may)."""
+    if isinstance(t, UnionT):
+        return any(holds_arrays(m) for m in t.members)
+    if isinstance(t, Array):
+        return True
+    return isinstance(t, TupleT) and any(holds_arrays(i) for i in t.items)
+
+
+def may_be_inputs(graph) -> dict:
+    """Array value -> the live-in indexes it may be *itself* (not a view of):
+    the live-ins, the results of in-place ops on them (``a += b`` returns ``a``),
+    and block parameters some incoming argument of which may be one (``x`` after
+    a loop of ``x = x * 2`` is the argument if the loop ran no iteration)."""
+    maybe = {li.value: frozenset([i]) for i, li in enumerate(graph.inputs)
+             if isinstance(li.value.type, Array)}
+    inplace = [n for n in graph.nodes() if OPS[n.op].mutates and n.inputs and
+               isinstance(n.outputs[0].type, Array) and isinstance(n.inputs[0].type, Array)]
+    incoming = graph.incoming()
+    changed = True
+    while changed:
+        changed = False
+        pairs = [(n.outputs[0], [n.inputs[0]]) for n in inplace] + list(incoming.items())
+        for v, sources in pairs:
+            old = maybe.get(v, frozenset())
+            new = old.union(*(maybe.get(a, frozenset()) for a in sources))
+            if new != old:
+                maybe[v] = new
+                changed = True
+    return maybe
+
+
+def node_uses(graph, n) -> list:
+    """The values node ``n`` reads: its inputs, and the values of its exit (a node
+    may take its statement's resume exit, Note [what a pass may move])."""
+    vals = list(n.inputs)
+    if n.exit is not None:
+        vals += graph.exits[n.exit].all_values()
+    return vals
+
+
+def term_uses(graph, term) -> list:
+    """The values a terminator reads: its condition, its targets' arguments, the
+    values of the exit it leaves through."""
+    vals = [term.cond] if term.cond is not None else []
+    for _, args in term.targets:
+        vals += args
+    if term.kind == "exit":
+        vals += graph.exits[term.exit].all_values()
+    return vals
+
+
+def live_in(graph, order) -> dict:
+    """SSA liveness: block -> the values live on entry to it, its own parameters
+    excluded (they are defined at its start).  ``order`` is the blocks to analyse
+    (reachable ones; reverse post-order converges fastest)."""
+    live_at = {b: set() for b in order}
+    changed = True
+    while changed:
+        changed = False
+        for b in reversed(order):
+            live = set().union(*(live_at[s] for s in b.successors if s in live_at))
+            live |= set(term_uses(graph, b.term))
+            for n in reversed(b.nodes):
+                live -= set(n.outputs)
+                live |= set(node_uses(graph, n))
+            live -= set(b.params)
+            live.discard(None)
+            if live != live_at[b]:
+                live_at[b] = live
+                changed = True
+    return live_at
 
 
 def predecessors(graph) -> dict:
