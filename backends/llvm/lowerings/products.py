@@ -13,17 +13,22 @@ read it like any other array.
 
     x = A @ x                  # numpy's matmul on A's and x's memory, then a new x
 
-Any error — mismatched shapes, a 0-d operand of ``@``, no memory, or a result
-other than the type rule promised — makes ``pj_product`` return 0 and the
-region bail out: CPython re-runs the statement and numpy raises its own error.
+Any error — mismatched shapes, no memory, or a result other than the type
+rule promised — makes ``pj_product`` return 0 and the region bail out: CPython
+re-runs the statement and numpy raises its own error.  So does a floating-point
+error numpy would act on under the caller's ``np.errstate`` (warn, raise, print;
+``inf * 0``, overflow): the call runs with those actions made "raise", so the
+warning comes from CPython, naming the user's line.  (A 0-d operand of ``@``
+never gets here: the type rule refuses it, as numpy does for every value.)
 ``a @= b`` writes into ``a`` (ndarray.__imatmul__ on a writeable wrapper) and
 its result is ``a`` itself.
 
-Not lowered (``NotLowerable``, the graph runs elsewhere):
+Not lowered (``NotLowerable``, the graph runs on the numpy backend or in CPython):
 
-* without pyjit's native runtime (its address does not resolve; the
-  ctypes fallback of alloc.py has no product callback: a ctypes call per
-  product would cost microseconds, and the numpy backend runs the same call);
+* without pyjit's native runtime, or with numpy < 2 (the address does not
+  resolve).  The ctypes fallback of alloc.py gets no product callback: the
+  product is one numpy call either way, and a ctypes callback would only add
+  microseconds to it;
 * an operand that is not an array (``np.dot(a, 2.0)``): numpy treats a Python
   scalar as weak (NEP 50), which a wrapped 0-d array would not be;
 * dtypes the slots do not hold (complex, float16) or in non-native byte order;
