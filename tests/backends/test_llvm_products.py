@@ -137,6 +137,7 @@ def test_matmul_of_0d_is_left_to_cpython():
     for fn in (at, np_matmul):
         for args in [(np.array(2.0), F(3)), (F(3), np.array(2.0)), (np.array(1), np.array(2))]:
             check(fn, *args, backends=("llvm",))
+    check(power_inplace, F(4, 4), F(4), 2, backends=("llvm",))  # @= needs a 2-d right operand
 
 
 def _operand(draw, shape, dtype):
@@ -255,6 +256,7 @@ def inplace_once(B, A):
 
 
 @pytest.mark.parametrize("B, A", [(F(4, 4) / 2, F(4, 4) / 2), (F(3, 4) / 2, F(4, 4) / 2),
+                                  (F(4) / 2, F(4, 4) / 2),
                                   (I(3, 3) % 3, I(3, 3) % 3), (F(2, 3, 3), F(3, 3) / 2),
                                   (np.asfortranarray(F(4, 4)), F(4, 4)), (F(0, 3), F(3, 3))])
 def test_imatmul_in_a_loop(B, A):
@@ -270,10 +272,14 @@ def test_imatmul_with_itself():
 
 
 @pytest.mark.parametrize("B, A", [(F(3, 4), F(4, 5)),   # the result would change B's shape
-                                  (F(4), F(4, 4)),       # @= needs a 2-d target
                                   (F(3, 3), F(4, 4))])
 def test_imatmul_errors(B, A):
+    """Shapes numpy refuses at run time: a bailout, then numpy's ValueError."""
     llvm_check(power_inplace, B, A, 3, bails=True)
+    jf = pyjit.jit(power_inplace)
+    with pytest.raises(ValueError):
+        jf(B.copy(), A, 3)
+    assert _bailouts(jf) == 1  # numpy's error, raised by CPython after the bailout
 
 
 # ---- products inside compiled code ------------------------------------------------
