@@ -201,7 +201,11 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, t
         allocated = begin_call()
         k = entry(iaddr, oaddr)
         box, _ = exits[k]
-        return k, box(obuf, ofbuf, (args, allocated), materialize)
+        try:
+            return k, box(obuf, ofbuf, (args, allocated), materialize)
+        finally:
+            if allocated:  # the call's temporaries go now; what was boxed holds its own
+                del allocated[:]
 
     run.backend, run.note = "llvm", ""
     run.ir = text

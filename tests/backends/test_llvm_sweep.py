@@ -170,3 +170,34 @@ def test_sweep_only_on_loops_that_make_arrays():
         assert specs and all(s.backend == "llvm" for s in specs)
         names = [tuple(symbolic) for s in specs for _, symbolic in s.entry.addresses]
         assert (("sweep",) in names) is expected, names
+
+
+@pytest.mark.parametrize("python_path", [False, True])
+def test_temporaries_go_when_the_call_returns(monkeypatch, python_path):
+    """Neither path keeps a call's last temporaries alive after it returns (the C
+    dispatcher empties the list, runtime/arrays.c; the run wrapper too, which
+    serves calls the C path does not: explain's timing sends every call there)."""
+    import weakref
+
+    from pyjit.backends.llvm import alloc
+    from runtime.dispatcher import RegionDispatcher
+
+    made = []
+
+    def recording(shape, dtype):
+        arr = np.empty(shape, dtype)
+        made.append(weakref.ref(arr))
+        return arr
+
+    monkeypatch.setattr(RegionDispatcher, "timing", python_path)
+    jf = pyjit.jit(carried, backend="llvm")
+    a = np.arange(5.0)
+    jf(a, 3)  # compiles (and, on the C path, installs the key there)
+    old = alloc.use_allocator(recording)
+    try:
+        got = jf(a, 3)
+    finally:
+        alloc.use_allocator(old)
+    assert backends_of(jf) == {"llvm"} and np.array_equal(got, carried(a, 3))
+    alive = [r() for r in made if r() is not None]
+    assert len(made) >= 6 and all(x is got for x in alive), len(alive)
