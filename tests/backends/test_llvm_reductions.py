@@ -1,6 +1,7 @@
 """Array reductions on the LLVM backend (lowerings/reductions.py) against numpy,
 bit for bit: pairwise float sums, NaN and signed zeros in min/max, empty arrays,
-views, every int and float dtype, sizes around the 8/128 pairwise blocks.
+views, every int and float dtype, sizes around the 8/128 pairwise blocks; reductions
+along axes in numpy's order (lowerings/axisreduce.py).
 Also: the range-loop facts of facts.py keep every check that can fail, and the
 engine's verifier rejects a broken module."""
 
@@ -8,6 +9,9 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import pyjit
 
@@ -137,20 +141,96 @@ def test_multidimensional(fn):
         arg = fn in (argmin_, argmax_)  # their flat index is in C order: F stays on numpy
         _compare(fn, np.asfortranarray(a), expect_llvm=not arg)  # F: one pass, memory order
         _compare(fn, a.T, expect_llvm=not arg)
-        # strided 2-d and axis reductions stay on numpy, with the same results
+        # a strided 2-d array reduced fully stays on numpy (its order is the strides'), same results
         _compare(fn, a[..., ::2], expect_llvm=False)
     b = rng.integers(-100, 100, (30, 7), dtype=np.int32)
     _compare(fn, b, expect_llvm=fn is not mean_)
 
 
-def axis_sum(a):
-    return a.sum(axis=0)
+def _axis_fn(op, axis, keepdims):
+    ns = {"np": np}
+    exec(f"def {op}_axis(a):\n    return np.{op}(a, axis={axis!r}, keepdims={keepdims})\n", ns)
+    return ns[f"{op}_axis"]
 
 
-def test_axis_reduction_falls_back():
-    jf = _compare(axis_sum, np.arange(12.0).reshape(3, 4), expect_llvm=False)
-    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
-    assert any("axis" in s.note for s in specs), [s.note for s in specs]
+_AXIS_FNS: dict = {}
+
+
+def _axis_compare(op, axis, keepdims, a):
+    """``np.<op>(a, axis=axis)`` bit for bit; native unless the case is one
+    axisreduce.py leaves to numpy (its docstring)."""
+    key = (op, axis, keepdims)
+    fn = _AXIS_FNS.get(key) or _AXIS_FNS.setdefault(key, _axis_fn(op, axis, keepdims))
+    axes = {d % a.ndim for d in (axis if isinstance(axis, tuple) else (axis,))}
+    full = len(axes) == a.ndim and not keepdims
+    result_ndim = a.ndim if keepdims else a.ndim - len(axes)
+    f_result = a.flags.f_contiguous and not a.flags.c_contiguous and result_ndim >= 2
+    ordered = a.dtype.kind == "f" and op in ("sum", "mean", "prod")
+    strided = not (a.flags.c_contiguous or a.flags.f_contiguous)
+    native = not (op == "mean" and a.dtype.kind != "f") and (
+        full and (a.ndim == 1 or not strided) or
+        not full and not f_result and not (ordered and strided))
+    if full and a.ndim > 1 and strided:
+        native = False  # a strided n-d array reduced fully: numpy's order is the strides'
+    return _compare(fn, a, expect_llvm=native)
+
+
+AXIS_CASES = [((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((5, 300), 1), ((300, 5), 0),
+              ((2, 3, 50), (0, 2)), ((2, 3, 50), 1), ((4, 5, 6), (0, 1)), ((3, 2000), 1),
+              ((1, 7), 0), ((7, 1), 1), ((0, 3), 0), ((3, 0), 1), ((2, 3, 4, 5), (1, 3)),
+              ((6,), 0), ((2, 3), (0, 1))]
+
+
+@pytest.mark.parametrize("op", ["sum", "prod", "mean", "min", "max", "argmin", "argmax"])
+def test_axis_reductions(op):
+    """numpy's order (Note [axis reduction order]): C and F inputs, views, keepdims,
+    1-element and empty dimensions, every dtype family."""
+    rng = np.random.default_rng(hash(op) % 2 ** 32)
+    for shape, axis in AXIS_CASES:
+        if op.startswith("arg") and isinstance(axis, tuple):
+            continue
+        for keepdims in (False, True) if not op.startswith("arg") else (False,):
+            for dtype in ["f8", "f4", "i4", "u1", "?"]:
+                a = _array(dtype, int(np.prod(shape)), rng, special=False).reshape(shape)
+                if op == "prod" and a.dtype.kind == "f":
+                    a = (1 + a / 1e9).astype(dtype)
+                if op == "mean" and dtype == "?":
+                    continue
+                _axis_compare(op, axis, keepdims, a)
+                _axis_compare(op, axis, keepdims, np.asfortranarray(a))
+                if a.ndim > 1:
+                    _axis_compare(op, axis, keepdims, a[::-1, ..., ::2])
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "min", "max", "argmax"])
+def test_axis_special_values(op):
+    """NaN results and mixed signed zeros bail out to numpy."""
+    rng = np.random.default_rng(2)
+    for shape, axis in [((4, 9), 0), ((4, 9), 1), ((3, 200), 1), ((200, 3), 0)]:
+        for _ in range(4):
+            a = _array("f8", int(np.prod(shape)), rng, special=True).reshape(shape)
+            _axis_compare(op, axis, False, a)
+            z = rng.choice([0.0, -0.0, 1.0], shape)
+            _axis_compare(op, axis, False, z)
+
+
+_FLOAT_ELEMENTS = st.floats(-1e6, 1e6, width=32) | st.sampled_from([0.0, -0.0, 1e30, np.inf])
+_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=30)
+
+
+@given(st.sampled_from(["f8", "f4"]).flatmap(lambda d: hnp.arrays(d, _SHAPES, elements=_FLOAT_ELEMENTS))
+       | st.sampled_from(["i8", "u2"]).flatmap(lambda d: hnp.arrays(d, _SHAPES)),
+       st.sampled_from(["sum", "mean", "prod", "min", "max", "argmin"]), st.integers(-3, 2),
+       st.sampled_from(["C", "F", "strided"]), st.booleans())
+def test_axis_hypothesis(a, op, axis, layout, keepdims):
+    axis %= a.ndim
+    if layout == "F":
+        a = np.asfortranarray(a)
+    elif layout == "strided" and a.ndim > 1:
+        a = a[..., ::-1][::2]
+    if op.startswith("arg"):
+        keepdims = False
+    _axis_compare(op, axis, keepdims, a)
 
 
 def histogram(x, bins, counts):

@@ -52,13 +52,19 @@ _ZERO = ir.Constant(I64, 0)
 
 # ---- the array as one strided run of elements ------------------------------------------
 
+def reduced_axes(axis, ndim: int) -> tuple:
+    """``axis`` (an int or a tuple, possibly negative) as sorted axes."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
 def _flat(ctx, b, node, args):
     """``(data, n, stride, kind, elem_ty)`` for the array input, or NotLowerable."""
     t = node.in_types[0]
     if not isinstance(t, Array):
         raise NotLowerable(f"{node.op} of {t}")
     a = node.attrs
-    if a.get("axis") is not None:
+    if a.get("axis") is not None and len(set(reduced_axes(a["axis"], t.ndim))) != t.ndim:
         raise NotLowerable(f"{node.op} along an axis")
     if a.get("dtype") is not None or a.get("out") is not None or a.get("keepdims"):
         raise NotLowerable(f"{node.op} with dtype=, out= or keepdims=")
@@ -175,9 +181,12 @@ def _pairwise_fn(ctx, t):
     return fn
 
 
-def _fused(ctx, b, node):
-    """The lowering of a reduction of a never-materialised elementwise result
-    (lowerings/fusedreduce.py), or None if the input is an array value."""
+def _fused(ctx, b, node, args):
+    """The lowering of a reduction along axes (lowerings/axisreduce.py) or of a
+    never-materialised elementwise result (lowerings/fusedreduce.py), or None."""
+    if isinstance(node.out_type, Array):
+        from .axisreduce import lower_axis
+        return lower_axis(ctx, b, node, args)
     from ..kernels import fused_source
     src = fused_source(ctx, node.inputs[0])
     if src is None:
@@ -188,7 +197,7 @@ def _fused(ctx, b, node):
 
 @lowering("np.sum", "np.prod", "np.mean")
 def _sum_prod_mean(ctx, b, node, args):
-    fused = _fused(ctx, b, node)
+    fused = _fused(ctx, b, node, args)
     if fused is not None:
         return fused
     data, n, stride, kind, t = _flat(ctx, b, node, args)
@@ -251,7 +260,7 @@ def _better(b, kind, op, x, acc):
 
 @lowering("np.min", "np.max", "np.argmin", "np.argmax")
 def _extreme(ctx, b, node, args):
-    fused = _fused(ctx, b, node)
+    fused = _fused(ctx, b, node, args)
     if fused is not None:
         return fused
     data, n, stride, kind, t = _flat(ctx, b, node, args)
@@ -314,4 +323,4 @@ def _bail_if_ambiguous(ctx, b, data, n, stride, t, acc):
     b.position_at_end(after)
 
 
-__all__ = ["counted_loop", "mean_of"]
+__all__ = ["counted_loop", "mean_of", "reduced_axes"]
