@@ -6,7 +6,7 @@ layout flattened in C order, and the bailouts where numpy warns (overflow,
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -66,8 +66,29 @@ def test_axis_of_1d_is_the_flat_scan(fn):
     compare(fn, np.arange(9, dtype=np.int32)[::-2])
 
 
-def test_axis_of_2d_stays_on_numpy():
-    compare(cumsum_axis0, np.arange(12.0).reshape(3, 4), backend="numpy")
+def cumsum_axis1(a):
+    return np.cumsum(a, axis=1)
+
+
+def cumprod_axis_neg3(a):
+    return a.cumprod(axis=-3)
+
+
+@pytest.mark.parametrize("fn", [cumsum_axis0, cumprod_axis_last, cumsum_axis1],
+                         ids=lambda f: f.__name__)
+def test_axis_of_c_contiguous_arrays(fn):
+    """Each line along the axis scanned into a C-ordered result; an F-ordered or
+    strided input stays on numpy (its result follows the input's memory order)."""
+    rng = np.random.default_rng(21)
+    for shape in [(3, 4), (1, 6), (5, 1), (0, 3), (3, 0), (2, 3, 4), (2, 0, 3)]:
+        for dtype in ["f8", "f4", "i1", "u4", "?"]:
+            a = _data(rng, int(np.prod(shape)), dtype, cumprod_).reshape(shape)
+            compare(fn, a)
+            compare(fn, np.asfortranarray(a), backend=None)
+            compare(fn, a[..., ::2], backend=None)
+    compare(cumprod_axis_neg3, rng.integers(-9, 9, (3, 4, 5)))
+    compare(fn, np.array([[1e308, 1e308], [1e308, 1.0]]), bailout=True)  # overflow
+    compare(fn, np.array([[np.nan, 1.0], [2.0, np.inf]]))  # carried along: no warning
 
 
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
@@ -177,11 +198,18 @@ VIEWS = {
 }
 
 
+AXIS_FNS = [cumsum_axis0, cumprod_axis_last, cumsum_axis1]
+
+
 @given(a=hnp.arrays(st.sampled_from(DTYPES),
                     hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=12)),
        view=st.sampled_from(sorted(VIEWS)),
-       fn=st.sampled_from(FNS))
-def test_hypothesis(a, view, fn):
-    """Any data of any dtype (NaN, inf, -0.0, extreme ints), any view: numpy's
-    outcome and warnings, always on the LLVM backend."""
-    compare(fn, VIEWS[view](a) if a.ndim else a, bailout=None)
+       fn=st.sampled_from(FNS + AXIS_FNS),
+       level=st.sampled_from(["O0", "O1", "O2"]))
+def test_hypothesis(a, view, fn, level):
+    """Any data of any dtype (NaN, inf, -0.0, extreme ints), any view, flat or
+    along an axis: numpy's outcome and warnings; the flat scans always native."""
+    v = VIEWS[view](a) if a.ndim else a
+    if fn in AXIS_FNS:
+        assume(v.ndim >= 2)
+    compare(fn, v, level=level, bailout=None, backend="llvm" if fn in FNS else None)

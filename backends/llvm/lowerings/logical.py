@@ -1,22 +1,30 @@
-"""``np.any``/``np.all`` (and ``a.any()``/``a.all()``): full logical reductions.
+"""``np.any``/``np.all`` (and ``a.any()``/``a.all()``): logical reductions.
 
-Lowered: ``axis=None`` (or ``axis`` 0 / -1 of a 1-d array, the same
-reduction) without ``keepdims``, over an array of any layout, ndim and
-strides, and over bool, int and float scalars.  The result is ``np.bool_``
-(an i1), as numpy's ``logical_or.reduce(a, dtype=bool)`` gives.
+Lowered, without ``keepdims``/``out``:
+
+* ``axis=None`` (or 0 / -1 of a 1-d array, the same reduction) over an array
+  of any layout, ndim and strides, and over bool, int and float scalars: an
+  ``np.bool_`` (an i1), as numpy's ``logical_or.reduce(a, dtype=bool)`` gives;
+* one int ``axis`` of a 2-d or larger array: a new bool array of the other
+  dimensions, C-ordered, where numpy's result is (a 1-d result always; a
+  larger one when the input is C-contiguous).
 
 An element is true when it is non-zero: ``x != 0`` for ints and bools, and for
 floats the unordered ``une``, so NaN is true and ``-0.0`` false (numpy's cast
 to bool).  The order in which elements are visited cannot change the answer and
-nothing can fail, so the walk stops soon after the first element that decides
+nothing can fail, so each walk stops soon after the first element that decides
 it (a true one for ``any``, a false one for ``all``; a contiguous array is
-tested a ``BLOCK`` at a time, which LLVM vectorizes), and an empty array gives
-the identity (``any`` False, ``all`` True) with no check at all.
+tested a ``BLOCK`` at a time, which LLVM vectorizes), and an empty one gives
+the identity (``any`` False, ``all`` True).
 
-Not lowered (``NotLowerable``): an axis of a 2-d or larger array, ``keepdims``,
-``out``, complex inputs (complex arrays have no representation here).
+Not lowered (``NotLowerable``): a tuple of axes, an axis whose result numpy
+may lay out otherwise (an F-ordered or strided input of 3 or more
+dimensions), ``keepdims``, ``out``, complex inputs (complex arrays have no
+representation here).
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from llvmlite import ir
@@ -28,6 +36,11 @@ from ..reprs import I1, I8, I64, NotLowerable, llvm_type, scalar_kind
 from .reductions import counted_loop
 
 _ZERO = ir.Constant(I64, 0)
+_BOOL = np.dtype(bool)
+
+# Elements OR-ed together between two tests for the deciding one: the block's
+# loop has no exit, so LLVM vectorizes it (a bool array: 256 bytes a test).
+BLOCK = 256
 
 
 def truth(b, v, kind: str):
@@ -39,51 +52,43 @@ def truth(b, v, kind: str):
     return b.icmp_unsigned("!=", v, ir.Constant(v.type, 0))
 
 
+def _axis(node, t) -> int | None:
+    """The reduced axis of a 2-d or larger array (normalized), or None for a
+    full reduction."""
+    axis = node.attrs.get("axis")
+    if axis is None or isinstance(t, Array) and t.ndim == 1 and axis in (0, -1):
+        return None
+    if not isinstance(t, Array) or not isinstance(axis, numbers.Integral) or \
+            isinstance(axis, bool) or not -t.ndim <= axis < t.ndim:
+        raise NotLowerable(f"{node.op} along axis={axis!r} of {t}")
+    out = node.out_type
+    if not isinstance(out, Array) or out.dtype != _BOOL or out.ndim != t.ndim - 1 or \
+            out.ndim > 1 and out.layout != "C":
+        raise NotLowerable(f"{node.op} along an axis of {t} giving {out}")
+    return int(axis) % t.ndim
+
+
 def _check(node):
     t = node.in_types[0]
-    a = node.attrs
-    axis = a.get("axis")
-    if axis is not None and not (isinstance(t, Array) and t.ndim == 1 and axis in (0, -1)):
-        raise NotLowerable(f"{node.op} along an axis of {t}")
-    if a.get("keepdims") or a.get("out") is not None:
+    if node.attrs.get("keepdims") or node.attrs.get("out") is not None:
         raise NotLowerable(f"{node.op} with keepdims= or out=")
-    if node.out_type != NpScalar(np.dtype(bool)):
-        raise NotLowerable(f"{node.op} giving {node.out_type}")
     kind = scalar_kind(NpScalar(t.dtype)) if isinstance(t, Array) else \
         scalar_kind(t) if isinstance(t, (NpScalar, PyScalar)) else None
     if kind is None or kind[0] not in "biuf":
         raise NotLowerable(f"{node.op} of {t}")
     llvm_type(t)  # a type this backend represents (float16 is not)
-    return t, kind[0]
+    axis = _axis(node, t)
+    if axis is None and node.out_type != NpScalar(_BOOL):
+        raise NotLowerable(f"{node.op} giving {node.out_type}")
+    return t, kind[0], axis
 
 
-# Elements OR-ed together between two tests for the deciding one: the block's
-# loop has no exit, so LLVM vectorizes it (a bool array: 256 bytes a test).
-BLOCK = 256
-
-
-def _first_where(ctx, b, arr, t: Array, wanted: bool, kind: str):
-    """Whether some element's truth is ``wanted``: a loop nest over ``arr`` that
-    leaves at the first such element.  A C- or F-contiguous array is one run
-    in memory order, tested a ``BLOCK`` at a time; any other is walked in C
-    order through its strides."""
-    elem = llvm_type(NpScalar(t.dtype))
-    mem = I8 if elem == I1 else elem
-    data = b.extract_value(arr, 0)
-    shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
-    if t.layout in "CF":
-        size = ir.Constant(I64, 1)
-        for n in shape:
-            size = b.mul(size, n)
-        shape, strides = [size], [ir.Constant(I64, t.dtype.itemsize)]
-    else:
-        strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+def _search(ctx, b, base, shape, strides, deciding, blocked=False):
+    """Whether ``deciding(b, offset)`` holds for an element of the nest over
+    ``shape`` and byte ``strides`` from byte offset ``base``, leaving at the
+    first one found.  ``blocked``: ``shape`` is one run of constant stride,
+    tested a ``BLOCK`` at a time."""
     found = b.append_basic_block("logical.found")
-
-    def deciding(b, offset):
-        v = b.load(b.bitcast(b.gep(data, [offset]), mem.as_pointer()))
-        hit = truth(b, v, "b" if elem == I1 else kind)
-        return hit if wanted else b.not_(hit)
 
     def leave_if(b, cond):
         cont = b.append_basic_block("logical.next")
@@ -91,7 +96,6 @@ def _first_where(ctx, b, arr, t: Array, wanted: bool, kind: str):
         b.position_at_end(cont)
 
     def each(b, lo, hi, d, offset):
-        """Elements ``lo..hi`` of dimension ``d``, one test each."""
         def body(b, i, _):
             inner = b.add(offset, b.mul(i, strides[d]))
             if d + 1 < len(shape):
@@ -101,21 +105,21 @@ def _first_where(ctx, b, arr, t: Array, wanted: bool, kind: str):
             return []
         counted_loop(ctx, b, lo, hi, [], body)
 
-    if t.layout in "CF":
+    if blocked:
         step = ir.Constant(I64, BLOCK)
-        whole = b.sub(size, b.srem(size, step))
+        whole = b.sub(shape[0], b.srem(shape[0], step))
 
-        def block(b, base, _):
-            (any_hit,) = counted_loop(ctx, b, base, b.add(base, step), [ir.Constant(I1, 0)],
-                                      lambda b, i, acc: [b.or_(acc[0], deciding(b, b.mul(i, strides[0])))])
-            leave_if(b, any_hit)
+        def block(b, first, _):
+            (hit,) = counted_loop(ctx, b, first, b.add(first, step), [ir.Constant(I1, 0)],
+                                  lambda b, i, acc: [b.or_(acc[0], deciding(b, b.add(base, b.mul(i, strides[0]))))])
+            leave_if(b, hit)
             return []
         counted_loop(ctx, b, _ZERO, whole, [], block, step=BLOCK)
-        each(b, whole, size, 0, _ZERO)
+        each(b, whole, shape[0], 0, base)
     elif shape:
-        each(b, _ZERO, shape[0], 0, _ZERO)
+        each(b, _ZERO, shape[0], 0, base)
     else:
-        leave_if(b, deciding(b, _ZERO))
+        leave_if(b, deciding(b, base))
     done = b.block
     join = b.append_basic_block("logical.join")
     b.branch(join)
@@ -128,12 +132,59 @@ def _first_where(ctx, b, arr, t: Array, wanted: bool, kind: str):
     return phi
 
 
+def _decider(b, arr, t: Array, wanted: bool, kind: str):
+    """``deciding(b, offset)``: the element at byte ``offset`` has truth ``wanted``."""
+    elem = llvm_type(NpScalar(t.dtype))
+    mem = I8 if elem == I1 else elem
+    data = b.extract_value(arr, 0)
+
+    def deciding(b, offset):
+        v = b.load(b.bitcast(b.gep(data, [offset]), mem.as_pointer()))
+        hit = truth(b, v, "b" if elem == I1 else kind)
+        return hit if wanted else b.not_(hit)
+    return deciding
+
+
 @lowering("np.any", "np.all")
 def _any_all(ctx, b, node, args):
-    t, kind = _check(node)
+    t, kind, axis = _check(node)
     is_any = node.op == "np.any"
     if not isinstance(t, Array):
         return truth(b, args[0], kind)
-    some = _first_where(ctx, b, args[0], t, is_any, kind)
-    return some if is_any else b.not_(some)  # all: no false element
+    arr = args[0]
+    deciding = _decider(b, arr, t, is_any, kind)  # any: a true element; all: a false one
+    shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
+    strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    if axis is not None:
+        return _along_axis(ctx, b, node, axis, shape, strides, deciding, is_any)
+    if t.layout in "CF":  # one run in memory order: the order does not matter
+        size = ir.Constant(I64, 1)
+        for n in shape:
+            size = b.mul(size, n)
+        some = _search(ctx, b, _ZERO, [size], [ir.Constant(I64, t.dtype.itemsize)], deciding,
+                       blocked=True)
+    else:
+        some = _search(ctx, b, _ZERO, shape, strides, deciding)
+    return some if is_any else b.not_(some)
 
+
+def _along_axis(ctx, b, node, axis, shape, strides, deciding, is_any):
+    """One search along ``axis`` per element of the C-ordered result."""
+    from ..kernels import _loop_nest
+    from .creation import _new
+    rest = [d for d in range(len(shape)) if d != axis]
+    out = _new(ctx, b, [shape[d] for d in rest], node.out_type)
+    dest = b.extract_value(out, 0)
+    counter = ctx.alloca(I64)
+    b.store(_ZERO, counter)
+
+    def body(bb, idx):
+        base = _ZERO
+        for d, i in zip(rest, idx):
+            base = bb.add(base, bb.mul(i, strides[d]))
+        some = _search(ctx, bb, base, [shape[axis]], [strides[axis]], deciding)
+        k = bb.load(counter)
+        bb.store(bb.zext(some if is_any else bb.not_(some), I8), bb.gep(dest, [k]))
+        bb.store(bb.add(k, ir.Constant(I64, 1)), counter)
+    _loop_nest(ctx, b, [shape[d] for d in rest], 0, [], body)
+    return out

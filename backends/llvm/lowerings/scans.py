@@ -6,7 +6,9 @@ without ``dtype``/``out``, over bool, int and float arrays of any layout, ndim
 and strides.  The result is a new C-ordered 1-d array of the input's size,
 the elements taken in C order (numpy ravels the input first).  Its dtype is
 the op's type (numpy's rule): ints narrower than 64 bits widen to int64 (uint
-to uint64), bools to int64, float32 and float64 stay.
+to uint64), bools to int64, float32 and float64 stay.  One int ``axis`` of a
+C-contiguous 2-d or larger array scans each line along it into a new
+C-ordered array of the input's shape (``_along_axis``).
 
 numpy's accumulate is sequential: ``out[0] = a[0]``, ``out[i] = out[i-1] op
 a[i]``, each element first cast to the result dtype.  We start the running
@@ -26,10 +28,14 @@ the input is kept, as in numpy.
 
 A scalar (``np.cumsum(np.int16(3))``) gives a 1-element array of it, cast.
 
-Not lowered (``NotLowerable``): an axis of a 2-d or larger array, ``dtype=``,
-``out=``, complex arrays and scalars (no representation here).
+Not lowered (``NotLowerable``): an axis of an F-ordered or strided 2-d or
+larger array (numpy lays its result out in the input's memory order), a tuple
+of axes, ``dtype=``, ``out=``, complex arrays and scalars (no representation
+here).
 """
 from __future__ import annotations
+
+import numbers
 
 from llvmlite import ir
 
@@ -39,23 +45,33 @@ from .. import cgutils as cg
 from ..lower import lowering
 from ..reprs import I1, I8, I64, NotLowerable, llvm_type, scalar_kind
 from .creation import _new
-from .reductions import _widen
+from .reductions import _widen, counted_loop
 
 _ZERO = ir.Constant(I64, 0)
 
 
 def _check(node):
+    """``(t, out_t, kind, axis)``: ``axis`` None for the flat scan."""
     t = node.in_types[0]
     if not isinstance(t, (Array, NpScalar, PyScalar)):
         raise NotLowerable(f"{node.op} of {t}")
     a = node.attrs
-    axis = a.get("axis")
-    if axis is not None and not (isinstance(t, Array) and t.ndim == 1 and axis in (0, -1)):
-        raise NotLowerable(f"{node.op} along an axis of {t}")
     if a.get("dtype") is not None or a.get("out") is not None:
         raise NotLowerable(f"{node.op} with dtype= or out=")
     out_t = node.out_type
-    if not isinstance(out_t, Array) or out_t.ndim != 1:
+    axis = a.get("axis")
+    if axis is not None and isinstance(t, Array) and t.ndim == 1 and axis in (0, -1):
+        axis = None  # the flat scan
+    if axis is not None:
+        if not isinstance(t, Array) or not isinstance(axis, numbers.Integral) or \
+                isinstance(axis, bool) or not -t.ndim <= axis < t.ndim:
+            raise NotLowerable(f"{node.op} along axis={axis!r} of {t}")
+        if t.layout != "C" or not isinstance(out_t, Array) or out_t.layout != "C" or \
+                out_t.ndim != t.ndim:
+            raise NotLowerable(f"{node.op} along an axis of {t} giving {out_t} "
+                               "(numpy lays out the result in the input's memory order)")
+        axis = int(axis) % t.ndim
+    elif not isinstance(out_t, Array) or out_t.ndim != 1:
         raise NotLowerable(f"{node.op} giving {out_t}")
     kind = scalar_kind(NpScalar(t.dtype) if isinstance(t, Array) else t)
     out_kind = scalar_kind(NpScalar(out_t.dtype))
@@ -63,7 +79,7 @@ def _check(node):
         raise NotLowerable(f"{node.op} of {t} giving {out_t}")
     llvm_type(t)  # types this backend represents (float16 is not)
     llvm_type(out_t)
-    return t, out_t, kind
+    return t, out_t, kind, axis
 
 
 def _float_step(ctx, b, op: str, acc, x):
@@ -99,7 +115,7 @@ def _float_step(ctx, b, op: str, acc, x):
 
 @lowering("np.cumsum", "np.cumprod")
 def _scan(ctx, b, node, args):
-    t, out_t, kind = _check(node)
+    t, out_t, kind, axis = _check(node)
     is_sum = node.op == "np.cumsum"
     out_ty = llvm_type(NpScalar(out_t.dtype))
     if not isinstance(t, Array):  # a scalar: a 1-element result
@@ -110,18 +126,31 @@ def _scan(ctx, b, node, args):
     arr = args[0]
     elem = llvm_type(NpScalar(t.dtype))
     mem = I8 if elem == I1 else elem
+    data = b.extract_value(arr, 0)
     shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
+    strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    if isinstance(out_ty, ir.IntType):
+        init = ir.Constant(out_ty, 0 if is_sum else 1)
+    else:
+        init = ir.Constant(out_ty, -0.0 if is_sum else 1.0)
+
+    def step(bb, acc, offset):
+        """The running value after the element at byte ``offset``."""
+        v = bb.load(bb.bitcast(bb.gep(data, [offset]), mem.as_pointer()))
+        if elem == I1:
+            v = bb.icmp_unsigned("!=", v, ir.Constant(I8, 0))
+        x = _widen(bb, v, kind, out_ty)
+        if isinstance(out_ty, ir.IntType):
+            return bb.add(acc, x) if is_sum else bb.mul(acc, x)
+        return _float_step(ctx, bb, "add" if is_sum else "mul", acc, x)
+
+    if axis is not None:
+        return _along_axis(ctx, b, shape, strides, axis, out_t, init, step)
     size = ir.Constant(I64, 1)
     for n in shape:
         size = b.mul(size, n)
     out = _new(ctx, b, [size], out_t)
     base = b.bitcast(b.extract_value(out, 0), out_ty.as_pointer())
-    if isinstance(out_ty, ir.IntType):
-        init = ir.Constant(out_ty, 0 if is_sum else 1)
-    else:
-        init = ir.Constant(out_ty, -0.0 if is_sum else 1.0)
-    data = b.extract_value(arr, 0)
-    strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
     state = ctx.alloca(ir.LiteralStructType([I64, out_ty]))  # (k, running value)
     k_ptr = b.gep(state, [_ZERO, ir.Constant(ir.IntType(32), 0)])
     acc_ptr = b.gep(state, [_ZERO, ir.Constant(ir.IntType(32), 1)])
@@ -129,15 +158,7 @@ def _scan(ctx, b, node, args):
     b.store(init, acc_ptr)
 
     def body(bb, offset):
-        v = bb.load(bb.bitcast(bb.gep(data, [offset]), mem.as_pointer()))
-        if elem == I1:
-            v = bb.icmp_unsigned("!=", v, ir.Constant(I8, 0))
-        x = _widen(bb, v, kind, out_ty)
-        acc = bb.load(acc_ptr)
-        if isinstance(out_ty, ir.IntType):
-            r = bb.add(acc, x) if is_sum else bb.mul(acc, x)
-        else:
-            r = _float_step(ctx, bb, "add" if is_sum else "mul", acc, x)
+        r = step(bb, bb.load(acc_ptr), offset)
         k = bb.load(k_ptr)
         bb.store(r, bb.gep(base, [k]))
         bb.store(r, acc_ptr)
@@ -147,20 +168,34 @@ def _scan(ctx, b, node, args):
         if d == t.ndim:
             body(bb, offset)
             return
-        pre = bb.block
-        head = bb.append_basic_block(f"scan.head{d}")
-        loop = bb.append_basic_block(f"scan.body{d}")
-        done = bb.append_basic_block(f"scan.done{d}")
-        bb.branch(head)
-        bb.position_at_end(head)
-        i = bb.phi(I64)
-        i.add_incoming(_ZERO, pre)
-        bb.cbranch(bb.icmp_signed("<", i, shape[d]), loop, done)
-        bb.position_at_end(loop)
-        nest(bb, d + 1, bb.add(offset, bb.mul(i, strides[d])))
-        i.add_incoming(bb.add(i, ir.Constant(I64, 1)), bb.block)
-        bb.branch(head)
-        bb.position_at_end(done)
+        counted_loop(ctx, bb, _ZERO, shape[d], [],
+                     lambda bb, i, _: nest(bb, d + 1, bb.add(offset, bb.mul(i, strides[d]))) or [])
 
     nest(b, 0, _ZERO)
+    return out
+
+
+def _along_axis(ctx, b, shape, strides, axis, out_t, init, step):
+    """A scan of each line along ``axis`` of a C-contiguous array into a new
+    C-ordered array of the same shape."""
+    from ..kernels import _loop_nest
+    out = _new(ctx, b, shape, out_t)
+    out_ty = init.type
+    dest = b.extract_value(out, 0)
+    out_strides = [b.extract_value(out, [2, d]) for d in range(len(shape))]
+    rest = [d for d in range(len(shape)) if d != axis]
+
+    def line(bb, idx):
+        src = dst = _ZERO
+        for d, i in zip(rest, idx):
+            src = bb.add(src, bb.mul(i, strides[d]))
+            dst = bb.add(dst, bb.mul(i, out_strides[d]))
+
+        def body(bb, i, acc):
+            r = step(bb, acc[0], bb.add(src, bb.mul(i, strides[axis])))
+            at = bb.gep(dest, [bb.add(dst, bb.mul(i, out_strides[axis]))])
+            bb.store(r, bb.bitcast(at, out_ty.as_pointer()))
+            return [r]
+        counted_loop(ctx, bb, _ZERO, shape[axis], [init], body)
+    _loop_nest(ctx, b, [shape[d] for d in rest], 0, [], line)
     return out
