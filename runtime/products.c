@@ -188,6 +188,9 @@ pj_product(int64_t op, int64_t kind,
         if (token != NULL) {
             PyObject *args[2] = {x, y};
             r = PyObject_Vectorcall(PyTuple_GET_ITEM(pj_products, op), args, 2, NULL);
+            if (r == NULL) {
+                PyErr_Clear();  /* not pending across the reset; dropped anyway */
+            }
             if (PyContextVar_Reset(pj_errvar, token) < 0) {
                 Py_CLEAR(r);
             }
