@@ -134,17 +134,22 @@ def test_signed_zeros_and_nan_payloads(fn):
 
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
 def test_multidimensional(fn):
+    """C and F arrays: one pass in memory order (argmin/argmax of F in C order).
+    A strided n-d array: the order-free reductions scan it in C order; a float
+    sum, mean or product of it stays on numpy (Note [strided float sums])."""
     rng = np.random.default_rng(7)
+    ordered = fn in (sum_, prod_, mean_)
     for shape in [(3, 4), (17, 9), (2, 3, 40), (130, 3)]:
         a = rng.standard_normal(shape)
-        _compare(fn, a)                    # C-contiguous: one pass in memory order
-        arg = fn in (argmin_, argmax_)  # their flat index is in C order: F stays on numpy
-        _compare(fn, np.asfortranarray(a), expect_llvm=not arg)  # F: one pass, memory order
-        _compare(fn, a.T, expect_llvm=not arg)
-        # a strided 2-d array reduced fully stays on numpy (its order is the strides'), same results
-        _compare(fn, a[..., ::2], expect_llvm=False)
-    b = rng.integers(-100, 100, (30, 7), dtype=np.int32)
-    _compare(fn, b, expect_llvm=fn is not mean_)
+        _compare(fn, a)
+        _compare(fn, np.asfortranarray(a))
+        _compare(fn, a.T)
+        _compare(fn, a[..., ::2], expect_llvm=not ordered)
+        _compare(fn, a[::-1, ..., ::3], expect_llvm=not ordered)
+        b = rng.integers(-100, 100, shape, dtype=np.int32)
+        _compare(fn, b, expect_llvm=fn is not mean_)
+        _compare(fn, b[::-1, ..., ::2], expect_llvm=fn is not mean_)
+        _compare(fn, np.asfortranarray(b)[::2], expect_llvm=fn is not mean_)
 
 
 def _axis_fn(op, axis, keepdims):
@@ -170,8 +175,8 @@ def _axis_compare(op, axis, keepdims, a):
     native = not (op == "mean" and a.dtype.kind != "f") and (
         full and (a.ndim == 1 or not strided) or
         not full and not f_result and not (ordered and strided))
-    if full and a.ndim > 1 and strided:
-        native = False  # a strided n-d array reduced fully: numpy's order is the strides'
+    if full and a.ndim > 1 and strided:  # Note [strided float sums]
+        native = not ordered and not (op == "mean" and a.dtype.kind != "f")
     return _compare(fn, a, expect_llvm=native)
 
 

@@ -249,4 +249,74 @@ def _ordered(ctx, b, v, op, count):
     cg.bail_if(ctx, b, b.load(flag))
 
 
-__all__ = ["lower_axis"]
+# ---- full reductions of strided n-d arrays ------------------------------------------------
+
+def lower_strided_full(ctx, b, node, args):
+    """A full reduction of a strided array of two or more dimensions: the
+    order-free ones (integer sum and product, min, max, argmin, argmax), in C
+    order (argmin's flat index is numpy's C-order one).
+
+    Note [strided float sums]
+        Of a strided array numpy's order is its iterator's choice at run time:
+        a (1500, 3) view with strides (80, 16) is summed as its contiguous copy
+        is (one pairwise sum: the iterator copies it into its buffer), not row
+        by row, and when it buffers depends on the strides and the buffer size.
+        Float sums, means and products of such arrays are not lowered."""
+    t = node.in_types[0]
+    a = node.attrs
+    if a.get("dtype") is not None or a.get("out") is not None or a.get("keepdims"):
+        raise NotLowerable(f"{node.op} with dtype=, out= or keepdims=")
+    kind = scalar_kind(NpScalar(t.dtype))
+    if kind is None or kind[0] == "f" and kind[1] not in (32, 64) or \
+            not isinstance(node.out_type, NpScalar):
+        raise NotLowerable(f"{node.op} of {t}")
+    op = node.op
+    if op == "np.mean" and kind[0] != "f":
+        raise NotLowerable("mean of an integer array (numpy sums it cast to float64 in chunks)")
+    arr = args[0]
+    shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
+    count = _ONE
+    for n in shape:
+        count = b.mul(count, n)
+    v = _Axes(t, arr, shape, tuple(range(t.ndim)), [], False, None, Array(t.dtype, 0))
+    if kind[0] == "f" and op in ("np.sum", "np.mean", "np.prod"):
+        raise NotLowerable(f"{op} of floats of a strided {t.ndim}-d array (numpy buffers "
+                           "it or not by its strides at run time: Note [strided float sums])")
+    is_arg = op.startswith("np.arg")
+    if op in ("np.min", "np.max", "np.argmin", "np.argmax"):
+        cg.bail_if(ctx, b, b.icmp_signed("==", count, _ZERO))  # numpy raises ValueError
+    elem_ty = llvm_type(NpScalar(t.dtype))
+    out_ty = llvm_type(node.out_type)
+    if op in ("np.sum", "np.prod"):
+        def step(b, at, accs):
+            f = b.add if op == "np.sum" else b.mul
+            return [f(accs[0], _widen(b, v.load(b, at), kind, out_ty))]
+        (r,) = _nested(ctx, b, shape, v.axes, {}, [ir.Constant(out_ty, int(op == "np.prod"))], step)
+        return r
+    cmp = "<" if op.endswith("min") else ">"
+    ity = I64 if elem_ty == ir.DoubleType() else ir.IntType(32)
+    false = ir.Constant(I1, 0)
+
+    def step(b, at, accs):
+        x = v.load(b, at)
+        take = _better(b, kind, cmp, x, accs[0])
+        new = [b.select(take, x, accs[0]), b.select(take, accs[2], accs[1]), b.add(accs[2], _ONE)]
+        if kind[0] == "f" and not is_arg:
+            bits = b.bitcast(x, ity)
+            new += [b.or_(accs[3], b.fcmp_unordered("uno", x, x)),
+                    b.or_(accs[4], b.icmp_unsigned("==", bits, ir.Constant(ity, 0))),
+                    b.or_(accs[5], b.icmp_unsigned("==", bits, ir.Constant(ity, 1 << (ity.width - 1))))]
+        else:
+            new += accs[3:]
+        return new
+    accs = _nested(ctx, b, shape, v.axes, {}, [_worst(elem_ty, kind, cmp), _ZERO, _ZERO,
+                                                 false, false, false], step)
+    if is_arg:
+        return accs[1]
+    if kind[0] == "f":
+        zero = b.fcmp_ordered("==", accs[0], ir.Constant(elem_ty, 0.0))
+        cg.bail_if(ctx, b, b.or_(accs[3], b.and_(zero, b.and_(accs[4], accs[5]))))
+    return accs[0]
+
+
+__all__ = ["lower_axis", "lower_strided_full"]
