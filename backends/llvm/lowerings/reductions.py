@@ -1,17 +1,21 @@
 """Full reductions of arrays: ``a.sum()``, ``prod``, ``mean``, ``min``, ``max``,
-``argmin``, ``argmax`` — bit-identical to numpy.
+``argmin``, ``argmax`` — bit-identical to numpy — and the dispatch to the
+other reduction lowerings.
 
-Lowered: ``axis=None`` (and no ``dtype``/``out``/``keepdims``) over a 1-d array
-of any stride or a C- or F-contiguous array of any ndim (numpy's iterator
-coalesces those into one pass in memory order).  Anything else — an axis, a
-strided 2-d array, the mean of an integer array (numpy casts it to float64 in
-buffered chunks) — raises ``NotLowerable`` with that reason and stays on numpy.
+Lowered here: ``axis=None`` or every axis (and no ``dtype``/``out``/``keepdims``)
+over a 1-d array of any stride or a C- or F-contiguous array of any ndim
+(numpy's iterator coalesces those into one pass in memory order).  Elsewhere
+(``_fused`` picks): along axes, axisreduce.py; of a never-materialised
+elementwise result (``np.sum(a * b)``), fusedreduce.py; of a strided n-d array,
+axisreduce.py (order-free reductions only: Note [strided float sums]).  The mean
+of an integer array (numpy casts it to float64 in buffered chunks) raises
+``NotLowerable`` with that reason and stays on numpy.
 
 How each matches numpy bit for bit:
 
 * float ``sum``/``mean``: numpy adds ``pairwise_sum(a, n)`` to the identity
-  ``0.0`` (Note [pairwise summation]); ``mean`` divides by ``n`` in the array's
-  float type.  Integer sums and products wrap in the result dtype (int64 or
+  ``0.0`` (Note [pairwise summation]); ``mean`` divides by ``n`` in float64 and
+  rounds to the array's float type (``mean_of``).  Integer sums and products wrap in the result dtype (int64 or
   uint64), where the order does not matter; a float ``prod`` multiplies in
   order from ``1.0``, as numpy's multiply reduce does.  A NaN result bails out:
   its sign and payload depend on the operand order numpy's compiler chose.
