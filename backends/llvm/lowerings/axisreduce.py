@@ -82,7 +82,7 @@ def lower_axis(ctx, b, node, args):
     if op == "np.mean":
         cg.bail_if(ctx, b, b.icmp_signed("==", count, _ZERO))  # numpy warns and returns nan
     out = _allocate(ctx, b, out_shape, out_t)
-    view = _Axes(t, arr, shape, axes, kept, bool(a.get("keepdims")), out, out_t)
+    view = _Axes(b, t, arr, shape, axes, kept, bool(a.get("keepdims")), out, out_t)
     if ordered:
         _ordered(ctx, b, view, op, count)
     else:
@@ -90,20 +90,35 @@ def lower_axis(ctx, b, node, args):
     return out
 
 
+def _strides(b, t, arr, shape):
+    """The input's strides; of a C or F array computed from the shape, so that
+    LLVM sees the contiguous axis's stride as the item size and can vectorize
+    (as cgutils.element_pointer does)."""
+    if t.layout not in "CF":
+        return [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    strides = [None] * t.ndim
+    stride = ir.Constant(I64, t.dtype.itemsize)
+    for d in (reversed(range(t.ndim)) if t.layout == "C" else range(t.ndim)):
+        strides[d] = stride
+        stride = b.mul(stride, shape[d])
+    return strides
+
+
 class _Axes:
     """The input, its reduced and kept axes, and the output array."""
 
-    def __init__(self, t, arr, shape, axes, kept, keepdims, out, out_t):
+    def __init__(self, b, t, arr, shape, axes, kept, keepdims, out, out_t):
         self.t, self.arr, self.shape, self.axes, self.kept = t, arr, shape, axes, kept
         self.keepdims, self.out, self.out_t = keepdims, out, out_t
         self.elem = NpScalar(out_t.dtype)
         self.out_ty = llvm_type(self.elem)
+        self.strides = _strides(b, t, arr, shape)
 
     def in_ptr(self, b, at: dict):
         """``data`` + the byte offset of the indexes ``{axis: i}`` (others at 0)."""
         off = _ZERO
         for d, i in at.items():
-            off = b.add(off, b.mul(i, b.extract_value(self.arr, [2, d])))
+            off = b.add(off, b.mul(i, self.strides[d]))
         return b.gep(b.extract_value(self.arr, 0), [off])
 
     def out_ptr(self, b, at: dict):
@@ -138,6 +153,28 @@ def _worst(ty, kind, cmp):
     return worst(ty, kind, cmp)
 
 
+_FAST = ("nnan", "nsz")
+
+
+def _pick(b, kind, cmp, x, acc, free_float):
+    """``(new extreme, whether x replaced it)``.  ``free_float``: a float min/max
+    whose NaNs bail out, so the compare and select carry ``nnan nsz`` and LLVM
+    may vectorize them (as reductions._float_extreme); the result is poison if
+    a NaN was seen, and ``_ambiguous`` never lets that reach a branch."""
+    if free_float:
+        return b.select(b.fcmp_ordered(cmp, x, acc, flags=_FAST), x, acc, flags=_FAST), None
+    take = _better(b, kind, cmp, x, acc)
+    return b.select(take, x, acc), take
+
+
+def _ambiguous(b, m, any_nan, pos_zero, neg_zero):
+    """A float min/max numpy may answer differently (Note in reductions.py): a NaN
+    was seen, or the result is a zero and both zeros were.  A select, not an or,
+    so a poison ``m`` (after a NaN) is never used."""
+    zero = b.fcmp_ordered("==", m, ir.Constant(m.type, 0.0))
+    return b.select(any_nan, ir.Constant(I1, 1), b.and_(zero, b.and_(pos_zero, neg_zero)))
+
+
 def _per_output(ctx, b, v, op, kind):
     """Order-free reductions: each output element scans its reduced elements."""
     out_ty, elem_ty = v.out_ty, llvm_type(NpScalar(v.t.dtype))
@@ -156,9 +193,8 @@ def _per_output(ctx, b, v, op, kind):
 
         def step(b, at, accs):
             x = v.load(b, at)
-            take = _better(b, kind, cmp, x, accs[0])
-            new = [b.select(take, x, accs[0]), b.select(take, at[axis], accs[1]) if axis is not None
-                   else accs[1]]
+            m, take = _pick(b, kind, cmp, x, accs[0], is_float and axis is None)
+            new = [m, b.select(take, at[axis], accs[1]) if axis is not None else accs[1]]
             if is_float and not op.startswith("np.arg"):
                 bits = b.bitcast(x, ity)
                 new += [b.or_(accs[2], b.fcmp_unordered("uno", x, x)),
@@ -178,9 +214,7 @@ def _per_output(ctx, b, v, op, kind):
         else:
             _store(b, ptr, accs[0], v.elem)
             if is_float and op in ("np.min", "np.max"):
-                zero = b.fcmp_ordered("==", accs[0], ir.Constant(elem_ty, 0.0))
-                bad = b.or_(accs[2], b.and_(zero, b.and_(accs[3], accs[4])))
-                b.store(b.or_(b.load(flag), bad), flag)
+                b.store(b.or_(b.load(flag), _ambiguous(b, accs[0], *accs[2:5])), flag)
         return []
     _nested(ctx, b, v.shape, v.kept, {}, [], each)
     cg.bail_if(ctx, b, b.load(flag))
@@ -278,7 +312,7 @@ def lower_strided_full(ctx, b, node, args):
     count = _ONE
     for n in shape:
         count = b.mul(count, n)
-    v = _Axes(t, arr, shape, tuple(range(t.ndim)), [], False, None, Array(t.dtype, 0))
+    v = _Axes(b, t, arr, shape, tuple(range(t.ndim)), [], False, None, Array(t.dtype, 0))
     if kind[0] == "f" and op in ("np.sum", "np.mean", "np.prod"):
         raise NotLowerable(f"{op} of floats of a strided {t.ndim}-d array (numpy buffers "
                            "it or not by its strides at run time: Note [strided float sums])")
@@ -299,8 +333,8 @@ def lower_strided_full(ctx, b, node, args):
 
     def step(b, at, accs):
         x = v.load(b, at)
-        take = _better(b, kind, cmp, x, accs[0])
-        new = [b.select(take, x, accs[0]), b.select(take, accs[2], accs[1]), b.add(accs[2], _ONE)]
+        m, take = _pick(b, kind, cmp, x, accs[0], kind[0] == "f" and not is_arg)
+        new = [m, b.select(take, accs[2], accs[1]) if is_arg else accs[1], b.add(accs[2], _ONE)]
         if kind[0] == "f" and not is_arg:
             bits = b.bitcast(x, ity)
             new += [b.or_(accs[3], b.fcmp_unordered("uno", x, x)),
@@ -314,8 +348,7 @@ def lower_strided_full(ctx, b, node, args):
     if is_arg:
         return accs[1]
     if kind[0] == "f":
-        zero = b.fcmp_ordered("==", accs[0], ir.Constant(elem_ty, 0.0))
-        cg.bail_if(ctx, b, b.or_(accs[3], b.and_(zero, b.and_(accs[4], accs[5]))))
+        cg.bail_if(ctx, b, _ambiguous(b, accs[0], *accs[3:6]))
     return accs[0]
 
 
