@@ -355,9 +355,15 @@ def _inplace_div(a, b):
     return a
 
 
+def _inplace_clip(a, b):
+    a *= np.clip(a, -0.0, b)
+    return a
+
+
 @pytest.mark.parametrize("fn, a, b", [
     (_inplace, np.array([1.0, 0.0, np.nan, 2.0]), np.array([0.5, -0.0, np.nan, 3.0])),
     (_inplace_div, np.array([5, 7, 9, 11]), np.array([2, 3, 0, 4])),
+    (_inplace_clip, np.array([3.0, 2.0, 0.0, 0.5]), 1.5),
 ])
 def test_in_place_update_with_an_element_bailout(fn, a, b):
     """An in-place kernel must not be half-written when an element needs numpy:

@@ -196,7 +196,7 @@ def _clip(ctx, b, node, args):
         if scalar_kind(node.in_types[i]) is None:
             raise NotLowerable(f"np.clip bound of type {node.in_types[i]}")
     if kind == "f" and len(present) == 2:
-        _check_may_bail(ctx, node, (1, 2))
+        _check_may_bail(ctx, node, (0, 1, 2))
     x = _cast(ctx, b, args[0], a_t, out)
     bounds, dropped = {}, {}
     for i in present:
