@@ -19,10 +19,11 @@ Note [numpy corners that bail out]
     and a different NaN (``fmax(nan1, nan2)``) in the SIMD body of an array
     than in its scalar tail, so the result depends on the element's position:
     both NaN, or zeros of opposite sign, bail out.  ``maximum``/``minimum`` do
-    not: both paths compute ``isnan(a) || a > b ? a : b`` (``<`` for minimum) on
-    every ISA numpy dispatches to (``_mm*_max_p*`` returns its second operand
-    on ties and NaNs); the tests check every pair of special values at lengths
-    1 to 64 and reversed strides.  ``clip`` with both bounds has two loops:
+    not: both paths compute ``isnan(a) || a > b ? a : b`` (``<`` for minimum)
+    (x86's ``max_pd`` returns its second operand on ties and NaNs, numpy's
+    scalar macro agrees); the tests check every pair of special values at
+    lengths 1 to 64 and reversed strides, float64 and float32 — measured on an
+    AVX-512 machine (numpy 2.4 and 2.5); another ISA's loops would show there.  ``clip`` with both bounds has two loops:
     for bounds that are arrays it computes ``MIN(MAX(x, lo), hi)`` where
     ``MAX(a, b) = isnan(a) ? a : a > b ? a : b``; for constant bounds (a
     scalar call, a stride of 0) ties keep ``x`` and a NaN bound is returned
