@@ -156,7 +156,7 @@ def _any_all(ctx, b, node, args):
     shape = [b.extract_value(arr, [1, d]) for d in range(t.ndim)]
     strides = [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
     if axis is not None:
-        return _along_axis(ctx, b, node, axis, shape, strides, deciding, is_any)
+        return _along_axis(ctx, b, node, t, axis, shape, strides, deciding, is_any)
     if t.layout in "CF":  # one run in memory order: the order does not matter
         size = ir.Constant(I64, 1)
         for n in shape:
@@ -168,23 +168,63 @@ def _any_all(ctx, b, node, args):
     return some if is_any else b.not_(some)
 
 
-def _along_axis(ctx, b, node, axis, shape, strides, deciding, is_any):
-    """One search along ``axis`` per element of the C-ordered result."""
+def _along_axis(ctx, b, node, t, axis, shape, strides, deciding, is_any):
+    """The C-ordered result along ``axis``.  The last axis: one search per line
+    (a line of adjacent elements a ``BLOCK`` at a time).  Another: the input is
+    walked in C order (so in memory order for a C array, as numpy walks it)
+    and each element folded into its result element, with no exit."""
     from ..kernels import _loop_nest
-    from .creation import _new
+    from .creation import _fill, _new
     rest = [d for d in range(len(shape)) if d != axis]
     out = _new(ctx, b, [shape[d] for d in rest], node.out_type)
     dest = b.extract_value(out, 0)
-    counter = ctx.alloca(I64)
-    b.store(_ZERO, counter)
 
-    def body(bb, idx):
-        base = _ZERO
-        for d, i in zip(rest, idx):
-            base = bb.add(base, bb.mul(i, strides[d]))
-        some = _search(ctx, bb, base, [shape[axis]], [strides[axis]], deciding)
-        k = bb.load(counter)
-        bb.store(bb.zext(some if is_any else bb.not_(some), I8), bb.gep(dest, [k]))
-        bb.store(bb.add(k, ir.Constant(I64, 1)), counter)
-    _loop_nest(ctx, b, [shape[d] for d in rest], 0, [], body)
+    def flat(bb, idx, dims):
+        """The C-order flat index of ``idx`` in the dimensions ``dims``."""
+        k = _ZERO
+        for i, d in zip(idx, dims):
+            k = bb.add(bb.mul(k, shape[d]), i)
+        return k
+
+    def offset(bb, idx, dims):
+        """The byte offset of the input element ``idx`` (over ``dims``; the
+        others 0): from the shape in a C array, so LLVM sees the strides."""
+        if t.layout == "C":
+            full = dict(zip(dims, idx))
+            return bb.mul(flat(bb, [full.get(d, _ZERO) for d in range(len(shape))], range(len(shape))),
+                          ir.Constant(I64, t.dtype.itemsize))
+        off = _ZERO
+        for i, d in zip(idx, dims):
+            off = bb.add(off, bb.mul(i, strides[d]))
+        return off
+
+    if axis == len(shape) - 1:
+        itemsize = ir.Constant(I64, t.dtype.itemsize)
+
+        def line(bb, idx):
+            base = offset(bb, idx, rest)
+            unit, other, join = (bb.append_basic_block(f"logical.line.{x}")
+                                 for x in ("unit", "other", "join"))
+            bb.cbranch(bb.icmp_signed("==", strides[axis], itemsize), unit, other)
+            found = []
+            for blk, step, blocked in ((unit, itemsize, True), (other, strides[axis], False)):
+                bb.position_at_end(blk)
+                found.append((_search(ctx, bb, base, [shape[axis]], [step], deciding, blocked), bb.block))
+                bb.branch(join)
+            bb.position_at_end(join)
+            some = bb.phi(I1)
+            for v, blk in found:
+                some.add_incoming(v, blk)
+            bb.store(bb.zext(some if is_any else bb.not_(some), I8), bb.gep(dest, [flat(bb, idx, rest)]))
+        _loop_nest(ctx, b, [shape[d] for d in rest], 0, [], line)
+        return out
+    _fill(ctx, b, out, [shape[d] for d in rest], node.out_type, ir.Constant(I1, 0 if is_any else 1))
+
+    def fold(bb, idx):
+        hit = deciding(bb, offset(bb, idx, range(len(shape))))
+        at = bb.gep(dest, [flat(bb, [idx[d] for d in rest], rest)])
+        old = bb.load(at)
+        bit = bb.zext(hit, I8)
+        bb.store(bb.or_(old, bit) if is_any else bb.and_(old, bb.xor(bit, ir.Constant(I8, 1))), at)
+    _loop_nest(ctx, b, shape, 0, [], fold)
     return out

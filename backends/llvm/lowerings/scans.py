@@ -145,7 +145,7 @@ def _scan(ctx, b, node, args):
         return _float_step(ctx, bb, "add" if is_sum else "mul", acc, x)
 
     if axis is not None:
-        return _along_axis(ctx, b, shape, strides, axis, out_t, init, step)
+        return _along_axis(ctx, b, shape, t.dtype.itemsize, axis, out_t, init, step)
     size = ir.Constant(I64, 1)
     for n in shape:
         size = b.mul(size, n)
@@ -175,27 +175,46 @@ def _scan(ctx, b, node, args):
     return out
 
 
-def _along_axis(ctx, b, shape, strides, axis, out_t, init, step):
-    """A scan of each line along ``axis`` of a C-contiguous array into a new
-    C-ordered array of the same shape."""
+def _along_axis(ctx, b, shape, itemsize, axis, out_t, init, step):
+    """A scan along ``axis`` of a C-contiguous array into a new C-ordered array
+    of the same shape, both walked in C order (memory order); offsets come
+    from the shape, so LLVM sees constant strides.  Along the last axis the
+    running value of a line stays in a register; along another, an element
+    continues the value stored one line back (``out[..., i, ...] =
+    out[..., i-1, ...] op a[..., i, ...]``, the very operations of numpy's
+    accumulate), or starts from ``init`` at ``i == 0``."""
     from ..kernels import _loop_nest
     out = _new(ctx, b, shape, out_t)
-    out_ty = init.type
-    dest = b.extract_value(out, 0)
-    out_strides = [b.extract_value(out, [2, d]) for d in range(len(shape))]
-    rest = [d for d in range(len(shape)) if d != axis]
+    dest = b.bitcast(b.extract_value(out, 0), init.type.as_pointer())
+    size = ir.Constant(I64, itemsize)
 
-    def line(bb, idx):
-        src = dst = _ZERO
-        for d, i in zip(rest, idx):
-            src = bb.add(src, bb.mul(i, strides[d]))
-            dst = bb.add(dst, bb.mul(i, out_strides[d]))
+    def flat(bb, idx):
+        k = _ZERO
+        for i, n in zip(idx, shape):
+            k = bb.add(bb.mul(k, n), i)
+        return k
 
-        def body(bb, i, acc):
-            r = step(bb, acc[0], bb.add(src, bb.mul(i, strides[axis])))
-            at = bb.gep(dest, [bb.add(dst, bb.mul(i, out_strides[axis]))])
-            bb.store(r, bb.bitcast(at, out_ty.as_pointer()))
-            return [r]
-        counted_loop(ctx, bb, _ZERO, shape[axis], [init], body)
-    _loop_nest(ctx, b, [shape[d] for d in rest], 0, [], line)
+    if axis == len(shape) - 1:
+        def scan_line(bb, idx):
+            start = bb.mul(flat(bb, idx), shape[axis])
+
+            def body(bb, i, acc):
+                k = bb.add(start, i)
+                r = step(bb, acc[0], bb.mul(k, size))
+                bb.store(r, bb.gep(dest, [k]))
+                return [r]
+            counted_loop(ctx, bb, _ZERO, shape[axis], [init], body)
+        _loop_nest(ctx, b, shape[:-1], 0, [], scan_line)
+        return out
+    line = ir.Constant(I64, 1)  # elements between neighbours along the axis
+    for n in shape[axis + 1:]:
+        line = b.mul(line, n)
+
+    def element(bb, idx):
+        k = flat(bb, idx)
+        first = bb.icmp_signed("==", idx[axis], _ZERO)
+        prev = bb.load(bb.gep(dest, [bb.select(first, k, bb.sub(k, line))]))  # out[k] itself unused
+        r = step(bb, bb.select(first, init, prev), bb.mul(k, size))
+        bb.store(r, bb.gep(dest, [k]))
+    _loop_nest(ctx, b, shape, 0, [], element)
     return out
