@@ -43,7 +43,8 @@ def test_every_position_decides(fn, dtype):
         base = np.ones(n, dtype) if fn is all_ else np.zeros(n, dtype)
         compare(fn, base)
         compare(fn, base[::-2])
-        positions = range(n) if n < 40 else sorted({0, 1, 255, 256, 257, 511, 512, n // 2, n - 1} & set(range(n)))
+        edges = {0, 1, 255, 256, 257, 511, 512, n // 2, n - 1}
+        positions = range(n) if n < 40 else sorted(edges & set(range(n)))
         for i in positions:
             a = base.copy()
             a[i] = 0 if fn is all_ else 1

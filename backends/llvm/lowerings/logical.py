@@ -110,8 +110,9 @@ def _search(ctx, b, base, shape, strides, deciding, blocked=False):
         whole = b.sub(shape[0], b.srem(shape[0], step))
 
         def block(b, first, _):
-            (hit,) = counted_loop(ctx, b, first, b.add(first, step), [ir.Constant(I1, 0)],
-                                  lambda b, i, acc: [b.or_(acc[0], deciding(b, b.add(base, b.mul(i, strides[0]))))])
+            def fold(b, i, acc):
+                return [b.or_(acc[0], deciding(b, b.add(base, b.mul(i, strides[0]))))]
+            (hit,) = counted_loop(ctx, b, first, b.add(first, step), [ir.Constant(I1, 0)], fold)
             leave_if(b, hit)
             return []
         counted_loop(ctx, b, _ZERO, whole, [], block, step=BLOCK)
@@ -191,8 +192,8 @@ def _along_axis(ctx, b, node, t, axis, shape, strides, deciding, is_any):
         others 0): from the shape in a C array, so LLVM sees the strides."""
         if t.layout == "C":
             full = dict(zip(dims, idx))
-            return bb.mul(flat(bb, [full.get(d, _ZERO) for d in range(len(shape))], range(len(shape))),
-                          ir.Constant(I64, t.dtype.itemsize))
+            k = flat(bb, [full.get(d, _ZERO) for d in range(len(shape))], range(len(shape)))
+            return bb.mul(k, ir.Constant(I64, t.dtype.itemsize))
         off = _ZERO
         for i, d in zip(idx, dims):
             off = bb.add(off, bb.mul(i, strides[d]))

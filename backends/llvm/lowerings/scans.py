@@ -165,11 +165,15 @@ def _scan(ctx, b, node, args):
         bb.store(bb.add(k, ir.Constant(I64, 1)), k_ptr)
 
     def nest(bb, d, offset):
+        """Dimensions ``d..`` in C order, through the input's strides."""
         if d == t.ndim:
             body(bb, offset)
             return
-        counted_loop(ctx, bb, _ZERO, shape[d], [],
-                     lambda bb, i, _: nest(bb, d + 1, bb.add(offset, bb.mul(i, strides[d]))) or [])
+
+        def each(bb, i, _):
+            nest(bb, d + 1, bb.add(offset, bb.mul(i, strides[d])))
+            return []
+        counted_loop(ctx, bb, _ZERO, shape[d], [], each)
 
     nest(b, 0, _ZERO)
     return out
