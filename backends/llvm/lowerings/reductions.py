@@ -15,8 +15,9 @@ How each matches numpy bit for bit:
 
 * float ``sum``/``mean``: numpy adds ``pairwise_sum(a, n)`` to the identity
   ``0.0`` (Note [pairwise summation]); ``mean`` divides by ``n`` in float64 and
-  rounds to the array's float type (``mean_of``).  Integer sums and products wrap in the result dtype (int64 or
-  uint64), where the order does not matter; a float ``prod`` multiplies in
+  rounds to the array's float type (``mean_of``).  Integer sums and products
+  wrap in the result dtype (int64 or uint64), where the order does not
+  matter; a float ``prod`` multiplies in
   order from ``1.0``, as numpy's multiply reduce does.  A NaN result bails out:
   its sign and payload depend on the operand order numpy's compiler chose.
 * float ``min``/``max``: numpy's SIMD loops return a lane-order-dependent one
