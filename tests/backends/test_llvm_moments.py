@@ -134,6 +134,25 @@ def test_in_a_compiled_loop():
     check(rows_std, m[:, ::-2])
 
 
+def var_all_axes(a):
+    return np.var(a, axis=(-1, 0))
+
+
+def std_axis0(a):
+    return a.std(axis=0, ddof=1)
+
+
+def test_axes_naming_every_dimension():
+    """``axis=(0, 1)`` of a 2-d array, ``axis=0`` of a 1-d one: the full reduction."""
+    rng = np.random.default_rng(2)
+    m = _data(rng, 360, "f8").reshape(40, 9)
+    compare(var_all_axes, m)
+    compare(var_all_axes, np.asfortranarray(m))
+    compare(var_all_axes, m.T)
+    compare(std_axis0, m[:, 3])
+    compare(std_axis0, m[::-1, 2].astype("f4"))
+
+
 def var_axis(a):
     return a.var(axis=0)
 

@@ -1,7 +1,8 @@
 """``np.var``/``np.std`` (and ``a.var()``/``a.std()``): numpy's two-pass
 algorithm, bit for bit.
 
-Lowered: ``axis=None`` without ``dtype``/``out``/``keepdims``, an int ``ddof``
+Lowered: ``axis=None`` (or axes naming every dimension, the same reduction)
+without ``dtype``/``out``/``keepdims``, an int ``ddof``
 (any sign) or a float one, over float64 and float32 arrays that
 reductions.py's ``_flat`` sees as one run of elements: 1-d of any stride, or
 C- or F-contiguous of any ndim (numpy's iterator walks those in memory order).
