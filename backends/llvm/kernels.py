@@ -190,7 +190,8 @@ def run_block(ctx, bb, plans, idx, j0, m, leaves_at, finish, deferred):
             for done_plan in ready:
                 element[done_plan.node.outputs[0]] = done_plan.load_result(b2, j)
             for k, v in enumerate(plan.node.inputs):
-                val, t = element[v] if v in element else _evaluate(ctx, b2, ctx.producers[v], element, deferred)
+                val, t = element[v] if v in element else \
+                    _evaluate(ctx, b2, ctx.producers[v], element, deferred)
                 plan.store_input(ctx, b2, k, j, val, t)
         _loop_nest(ctx, bb, [m], 0, [], lambda b2, jj, fill=fill: fill(b2, jj[0]))
         plan.call(bb, m)
@@ -220,6 +221,8 @@ def _evaluate(ctx, b, node, element, deferred):
     if fn is None:
         raise NotLowerable(f"op {node.op} in a kernel")
     out_t = op.infer(types, node.attrs)
+    if isinstance(out_t, Array) and out_t.ndim == 0:  # np.where of scalars is a 0-d array:
+        out_t = NpScalar(out_t.dtype)                 # per element, its item
     view = NodeView(node.op, node.attrs, types, out_t, node.inputs)
     return fn(ctx, b, view, vals), out_t
 

@@ -39,8 +39,9 @@ from llvmlite import ir
 from pyjit.ir.types import Array, NpScalar
 
 from .. import cgutils as cg
-from ..kernels import _allocate, _loop_nest, _store
-from ..reprs import I1, I8P, I64, NotLowerable, llvm_type, scalar_kind
+from ..kernels import _allocate, _store
+from ..reprs import I1, I64, NotLowerable, llvm_type, scalar_kind
+from .fusedreduce import _worst
 from .reductions import _better, _load, _pairwise_fn, _widen, counted_loop, mean_of, reduced_axes
 
 _ZERO = ir.Constant(I64, 0)
@@ -146,11 +147,6 @@ def _nested(ctx, b, dims, axes, at, accs, step):
     d = axes[0]
     return counted_loop(ctx, b, _ZERO, dims[d], accs,
                         lambda b, i, a: _nested(ctx, b, dims, axes[1:], {**at, d: i}, a, step))
-
-
-def _worst(ty, kind, cmp):
-    from .fusedreduce import _worst as worst
-    return worst(ty, kind, cmp)
 
 
 _FAST = ("nnan", "nsz")
