@@ -263,3 +263,28 @@ def test_hypothesis(pair, fn):
     if fn is mean_sq and a.dtype.kind != "f":
         return
     _compare(fn, a, b, native=not (strided and fn in ORDERED and a.dtype.kind == "f"))
+
+
+def in_loop(a, b, n):
+    t = 0.0
+    for i in range(n):
+        t += np.sum(a * (b + i)) + np.max(a - i)
+    return t
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_in_a_loop_with_bailouts(level):
+    """Fused reductions inside a compiled loop; a NaN result bails out in the
+    middle of the loop and CPython finishes it from that statement."""
+    rng = np.random.default_rng(12)
+    a, b = _floats(rng, 3000), _floats(rng, (3000,))
+    jf = pyjit.jit(in_loop, backend="llvm", level=level)
+    assert _outcome(jf, a, b, 5) == _outcome(in_loop, a, b, 5)
+    a[17] = np.nan
+    assert _outcome(jf, a, b, 5) == _outcome(in_loop, a, b, 5)
+    [region] = [r for r in jf.__pyjit__.regions if r.dispatcher.cache]
+    specs = list(region.dispatcher.cache.values())
+    assert all(s.backend == "llvm" for s in specs), [s.note for s in specs]
+    assert {(n.op, c.op) for s in specs for n, c in s.graph.fused.items()} >= \
+        {("mul", "np.sum"), ("sub", "np.max")}
+    assert region.dispatcher.stats.bailouts >= 1
