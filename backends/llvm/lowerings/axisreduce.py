@@ -171,6 +171,33 @@ def _ambiguous(b, m, any_nan, pos_zero, neg_zero):
     return b.select(any_nan, ir.Constant(I1, 1), b.and_(zero, b.and_(pos_zero, neg_zero)))
 
 
+def _other_zero(ctx, b, v, at, m, any_nan, ity):
+    """Whether numpy may answer the float min/max ``m`` of the output at ``at``
+    differently: a NaN was seen, or ``m`` is a zero and its reduced elements hold
+    the other zero (a second scan, only then, as reductions._bail_if_ambiguous).
+    ``m`` is poison after a NaN: it is only compared where ``any_nan`` is false."""
+    zero = b.select(any_nan, ir.Constant(I1, 0), b.fcmp_ordered("==", m, ir.Constant(m.type, 0.0)))
+    pre = b.block
+    check = b.append_basic_block("axis.zero")
+    after = b.append_basic_block("axis.checked")
+    b.cbranch(zero, check, after)
+    b.position_at_end(check)
+    bits = b.bitcast(m, ity)
+
+    def step(b, at2, found):
+        x = v.load(b, at2)
+        other = b.and_(b.fcmp_ordered("==", x, m), b.icmp_unsigned("!=", b.bitcast(x, ity), bits))
+        return [b.or_(found[0], other)]
+    (found,) = _nested(ctx, b, v.shape, v.axes, at, [ir.Constant(I1, 0)], step)
+    check_end = b.block
+    b.branch(after)
+    b.position_at_end(after)
+    r = b.phi(I1)
+    r.add_incoming(any_nan, pre)
+    r.add_incoming(found, check_end)
+    return r
+
+
 def _per_output(ctx, b, v, op, kind):
     """Order-free reductions: each output element scans its reduced elements."""
     out_ty, elem_ty = v.out_ty, llvm_type(NpScalar(v.t.dtype))
@@ -184,7 +211,7 @@ def _per_output(ctx, b, v, op, kind):
             return [(b.add if op == "np.sum" else b.mul)(accs[0], _widen(b, v.load(b, at), kind, out_ty))]
     else:
         cmp = "<" if op.endswith("min") else ">"
-        inits = [_worst(elem_ty, kind, cmp), _ZERO, false, false, false]
+        inits = [_worst(elem_ty, kind, cmp), _ZERO, false]
         (axis,) = v.axes if op.startswith("np.arg") else (None,)
 
         def step(b, at, accs):
@@ -192,12 +219,9 @@ def _per_output(ctx, b, v, op, kind):
             m, take = _pick(b, kind, cmp, x, accs[0], is_float and axis is None)
             new = [m, b.select(take, at[axis], accs[1]) if axis is not None else accs[1]]
             if is_float and not op.startswith("np.arg"):
-                bits = b.bitcast(x, ity)
-                new += [b.or_(accs[2], b.fcmp_unordered("uno", x, x)),
-                        b.or_(accs[3], b.icmp_unsigned("==", bits, ir.Constant(ity, 0))),
-                        b.or_(accs[4], b.icmp_unsigned("==", bits, ir.Constant(ity, 1 << (ity.width - 1))))]
+                new.append(b.or_(accs[2], b.fcmp_unordered("uno", x, x)))
             else:
-                new += accs[2:]
+                new.append(accs[2])
             return new
     flag = ctx.alloca(I1)  # some output numpy would compute differently: bail out at the end
     b.store(false, flag)
@@ -210,7 +234,7 @@ def _per_output(ctx, b, v, op, kind):
         else:
             _store(b, ptr, accs[0], v.elem)
             if is_float and op in ("np.min", "np.max"):
-                b.store(b.or_(b.load(flag), _ambiguous(b, accs[0], *accs[2:5])), flag)
+                b.store(b.or_(b.load(flag), _other_zero(ctx, b, v, at, accs[0], accs[2], ity)), flag)
         return []
     _nested(ctx, b, v.shape, v.kept, {}, [], each)
     cg.bail_if(ctx, b, b.load(flag))
