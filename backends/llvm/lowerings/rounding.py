@@ -6,7 +6,8 @@ and numpy's ``np.round`` (also ``a.round()``, and per element in kernels).
   ValueError / OverflowError, or makes a big int).
 - ``round(x, n)`` of a Python float: CPython rounds the exact binary value to
   ``n`` decimals (dtoa), matched exactly for ``|n| <= 22`` while ``|x * 10**n|
-  < 2**52`` (Note [correctly rounded round]); any other finite case bails out.
+  < 2**52`` (Note [correctly rounded round]); other finite cases bail out,
+  but for CPython's own shortcuts (``n > 323``, ``n < -308``) and integers.
 - ``round(i, n)`` of a Python int: half-even to a multiple of ``10**-n``, as
   CPython's ``_PyLong_DivmodNear``; a result beyond 64 bits bails out.
 - numpy scalars round themselves with numpy's algorithm (``round(np.float64(
@@ -123,23 +124,31 @@ def _round_to_int(ctx, b, x, x_t, kind):
 #         0``) a true tie, which ``rint`` breaks to even;
 #       * ``q`` (below 2**52) and ``P`` are exact, so ``q / P`` (``q * P``) is
 #         the correctly rounded quotient (product): strtod's result.
-#     The sign is ``x``'s (``round(-0.001, 2)`` is ``-0.0``).  nan and
-#     infinities are returned as they are; every other case bails out.
+#     The sign is ``x``'s (``round(-0.001, 2)`` is ``-0.0``).  As in CPython,
+#     nan, infinities and any ``x`` for ``n > 323`` are returned as they are,
+#     ``n < -308`` gives a zero of ``x``'s sign; so are floats of magnitude
+#     ``>= 2**52`` (integers) for ``n >= 0``.  Every other case bails out.
 
 def _py_round_float(ctx, b, x, n):
     inf = ir.Constant(F64, float("inf"))
-    finite = b.fcmp_ordered("<", _fabs(ctx, b, x), inf)
+    ax = _fabs(ctx, b, x)
     zero = ir.Constant(I64, 0)
     pos = b.icmp_signed(">=", n, zero)
+    # x itself: nan, infinities, n > NDIGITS_MAX (323), and floats of magnitude
+    # >= 2**52 (integers) for any n >= 0; +-0.0 for n < NDIGITS_MIN (-308)
+    itself = b.or_(b.or_(b.not_(b.fcmp_ordered("<", ax, inf)),
+                         b.icmp_signed(">", n, ir.Constant(I64, 323))),
+                   b.and_(pos, b.fcmp_ordered(">=", ax, ir.Constant(F64, _TWO52))))
+    to_zero = b.icmp_signed("<", n, ir.Constant(I64, -308))
+    computed = b.not_(b.or_(itself, to_zero))
     m = b.select(pos, n, b.neg(n))
     small = b.icmp_unsigned("<=", m, ir.Constant(I64, _MAX_POW10))  # unsigned: -2**63 too
-    cg.bail_if(ctx, b, b.and_(finite, b.not_(small)))
     k = b.select(small, m, zero)
     big_p = _lookup(ctx, b, "pj.pow10.f64", F64, [float(10 ** i) for i in range(_MAX_POW10 + 1)], k)
     p = b.select(pos, b.fmul(x, big_p), b.fdiv(x, big_p))
     err = b.select(pos, _fma(ctx, b, x, big_p, b.fneg(p)), _fma(ctx, b, b.fneg(p), big_p, x))
-    cg.bail_if(ctx, b, b.and_(finite, b.not_(b.fcmp_ordered("<", _fabs(ctx, b, p),
-                                                            ir.Constant(F64, _TWO52)))))
+    exact = b.and_(small, b.fcmp_ordered("<", _fabs(ctx, b, p), ir.Constant(F64, _TWO52)))
+    cg.bail_if(ctx, b, b.and_(computed, b.not_(exact)))
     r = cg.call_math(ctx, b, "rint", [p])
     half = ir.Constant(F64, 0.5)
     tie = b.fcmp_ordered("==", _fabs(ctx, b, b.fsub(p, r)), half)
@@ -147,17 +156,18 @@ def _py_round_float(ctx, b, x, n):
     q = b.select(b.and_(tie, b.fcmp_ordered(">", err, fzero)), b.fadd(p, half),
                  b.select(b.and_(tie, b.fcmp_ordered("<", err, fzero)), b.fsub(p, half), r))
     y = b.select(pos, b.fdiv(q, big_p), b.fmul(q, big_p))
+    y = b.select(to_zero, fzero, y)
     y = cg.call_math(ctx, b, "copysign", [y, x])
-    return b.select(finite, y, x)
+    return b.select(itself, x, y)
 
 
 def _py_round_int(ctx, b, x, n):
     """``round(x, n)`` of a Python int (longobject.c long_round): ``x`` itself for
     ``n >= 0``, else the multiple of ``10**-n`` nearest to ``x``, ties to even."""
     zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
-    m = b.sub(zero, n)
+    m = b.sub(zero, n)  # wraps for n = -2**63, where ``huge`` holds and m is unused
     # 10**19 > 2**63: |x| < 5 * 10**18 rounds to 0, anything larger bails out
-    huge = b.icmp_signed(">", m, ir.Constant(I64, 18))
+    huge = b.icmp_signed("<", n, ir.Constant(I64, -18))
     half_big = ir.Constant(I64, 5 * 10 ** 18)
     cg.bail_if(ctx, b, b.and_(huge, b.or_(b.icmp_signed(">=", x, half_big),
                                           b.icmp_signed("<=", x, b.neg(half_big)))))
