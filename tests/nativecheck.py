@@ -6,7 +6,8 @@ O0 and O2 (one jitted function per level, reused across calls), and asserts the
 same outcome: the value (difftest.same: exact types, dtypes, NaN == NaN, signed
 zeros), or the exception's type and message; the same warnings (category and
 message: a lowering bails out where numpy warns, and numpy then warns once);
-the arguments left as CPython leaves them; and that only LLVM code ran.
+the arguments left as CPython leaves them, and which of them a returned array
+*is*; and that only LLVM code ran.
 
     agree(shifts, np.int8(-128), np.int8(9))
 """
@@ -16,7 +17,7 @@ import copy
 import warnings
 
 import pyjit
-from difftest import same
+from difftest import _identity, same
 
 _JITTED: dict = {}
 LEVELS = ("O0", "O2")
@@ -56,6 +57,9 @@ def agree(fn, *args, native: bool = True):
         assert _same_outcome(got, want), f"{where}: pyjit {got!r}, CPython {want!r}"
         assert got_warnings == want_warnings, f"{where}: warnings {got_warnings}, CPython {want_warnings}"
         assert same(list(got_args), list(want_args)), f"{where}: arguments after the call differ"
+        if want[0] == "value":
+            assert _identity(got[1], got_args) == _identity(want[1], want_args), \
+                f"{where}: which arguments the result is (`is`) differs from CPython"
         if native:
             ran = [s for s, n in _calls(jf) if n > before.get(id(s), 0)]
             assert ran and all(s.backend == "llvm" for s in ran), \
