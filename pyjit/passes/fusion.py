@@ -7,11 +7,11 @@ element inside the consumer's loop instead of allocating it.
 
     c = np.sqrt(a * a + b * b) * np.exp(-c0) + 0.5 * a   # one loop, one result array
 
-The same holds when the consumer is a *full reduction* of the result
-(``np.sum(a * b)``, ``(x - y).max()``: a reduction op with ``axis=None`` and no
-``dtype``/``out``/``keepdims``): the reduction computes the elements as it goes
+The same holds when the consumer is a *reduction* of the result
+(``np.sum(a * b)``, ``(x - y).max()``, ``(d * d).sum(axis=-1)``: a reduction op
+without ``dtype``/``out``): the reduction computes the elements as it goes
 instead of reading a temporary (Note [fused reductions] in
-backends/llvm/lowerings/fusedreduce.py says how it keeps numpy's order).
+backends/llvm/lowerings/fusedreduce.py says which and how it keeps numpy's order).
 
 The pass records its decision as ``graph.fused``: {fused node: consumer node}.
 It is a proposal: the LLVM backend lowers each remaining elementwise root as one
@@ -37,11 +37,10 @@ def fusible(node) -> bool:
 
 
 def full_reduction(node) -> bool:
-    """A reduction of its first input to one scalar, with numpy's defaults."""
+    """A reduction of its one input (fully or along axes), without ``dtype``/``out``."""
     a = node.attrs
     return (OPS[node.op].reduction and len(node.outputs) == 1 and len(node.inputs) == 1
-            and not isinstance(node.out.type, Array) and a.get("axis") is None
-            and a.get("dtype") is None and a.get("out") is None and not a.get("keepdims"))
+            and a.get("dtype") is None and a.get("out") is None)
 
 
 def run(graph, options=None) -> int:

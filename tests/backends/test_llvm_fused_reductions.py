@@ -288,3 +288,50 @@ def test_in_a_loop_with_bailouts(level):
     assert {(n.op, c.op) for s in specs for n, c in s.graph.fused.items()} >= \
         {("mul", "np.sum"), ("sub", "np.max")}
     assert region.dispatcher.stats.bailouts >= 1
+
+
+# ---- along trailing axes: each output element reduces a contiguous run ----------------
+
+AXIS_EXPRS = ["((a - b) ** 2).sum(axis=-1)", "np.sum(a * b, axis=(1, 2))", "(a - b).max(axis=-1)",
+              "np.argmin(a - b, axis=-1)", "(a * b).mean(axis=-1, keepdims=True)",
+              "np.prod(a * 1e-9 + 1.0, axis=-1)", "np.min(np.exp(a) * b, axis=-1)",
+              "np.sum(np.exp(a) - b, axis=(-1, -2))", "(a > b).sum(axis=-1)",
+              "(a * b).sum(axis=0)", "(a * b).sum(axis=1)"]  # the last two: materialised
+AXIS_SHAPES = [((3, 4, 5), (5,)), ((2, 3, 700), (3, 1)), ((1, 1, 1), (1,)), ((4, 0, 3), (3,)),
+               ((5, 2, 3000), (2, 3000)), ((2, 2, 1), (1, 1, 9)), ((3, 1, 2), (4, 1))]
+
+
+def _axis_fn(expr):
+    ns = {"np": np}
+    exec(f"def f(a, b):\n    return {expr}\n", ns)
+    return ns["f"]
+
+
+@pytest.mark.parametrize("expr", AXIS_EXPRS)
+def test_along_trailing_axes(expr):
+    """Each output element of a reduction along the trailing axes of a C-ordered
+    temporary reduces a contiguous run of it, as numpy does (``0 + pairwise_sum``
+    per run): computed on the fly, one allocation (the result)."""
+    fn = _axis_fn(expr)
+    rng = np.random.default_rng(hash(expr) % 2 ** 32)
+    for sa, sb in AXIS_SHAPES:
+        for dtype in ["f8", "f4", "i4"]:
+            if "exp" in expr and dtype == "i4" or "mean" in expr and dtype == "i4":
+                continue
+            a = _floats(rng, sa, dtype) if dtype[0] == "f" else rng.integers(-99, 99, sa).astype(dtype)
+            b = _floats(rng, sb, dtype) if dtype[0] == "f" else rng.integers(-99, 99, sb).astype(dtype)
+            _compare(fn, a, b)
+    for level in LEVELS:
+        a, b = _floats(rng, (6, 7, 300)), _floats(rng, (300,))
+        allocated = []
+
+        def counting(shape, dtype):
+            allocated.append(shape)
+            return np.empty(shape, dtype)
+        old = kernels.use_allocator(counting)
+        try:
+            _compare(fn, a, b, level)
+        finally:
+            kernels.use_allocator(old)
+        fused = "axis=0" not in expr and "axis=1)" not in expr
+        assert len(allocated) == (1 if fused else 2), (expr, level, allocated)

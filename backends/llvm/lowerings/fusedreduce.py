@@ -1,5 +1,6 @@
-"""Full reductions of an elementwise expression that is never materialised:
-``np.sum(a * b)``, ``((x - y) ** 2).mean()``, ``np.max(np.abs(a - b))``.
+"""Reductions of an elementwise expression that is never materialised:
+``np.sum(a * b)``, ``((x - y) ** 2).mean()``, ``np.max(np.abs(a - b))``, and
+along trailing axes, ``((p[:, None, :] - q[None, :, :]) ** 2).sum(axis=-1)``.
 
 The fusion pass (pyjit/passes/fusion.py) proposes to fuse a single-use
 elementwise producer into a full reduction; ``takes_fused`` is this backend's
@@ -29,6 +30,12 @@ Note [fused reductions]
       depend on the order) and ``argmin``/``argmax`` (defined on the C-order
       flat index): streamed chunk by chunk, any layout.
 
+    Along the last ``k`` axes of a C-ordered temporary (``_along_trailing_axes``):
+    numpy's innermost group is reduced, so output element ``o`` is the same
+    reduction of the contiguous run ``[o * run, (o + 1) * run)`` (Note [axis
+    reduction order] in axisreduce.py); other axes, and temporaries in another
+    order, are materialised.
+
     A check that fails (broadcasting, an overflowing size, a NaN sum) bails out
     before anything was written: CPython re-runs the statement.
 """
@@ -40,9 +47,10 @@ from pyjit.ir.types import Array, NpScalar
 
 from .. import cgutils as cg
 from ..kernels import _broadcast_shape, _calls_numpy, _evaluate, _leaf_pointer, _load as _load_ptr
-from ..kernels import _loop_nest, _mem, _post_order, _store, _Tree, _cast_store, run_block
+from ..kernels import _allocate, _loop_nest, _mem, _post_order, _store, _Tree, _cast_store, run_block
 from ..reprs import I1, I8, I8P, I64, NotLowerable, llvm_type, scalar_kind
-from .reductions import _bail_if_nan, _better, _load, _pairwise_fn, _widen, counted_loop, mean_of
+from .reductions import (_bail_if_nan, _better, _load, _pairwise_fn, _widen, counted_loop, mean_of,
+                         reduced_axes)
 
 CHUNK = 1024        # elements computed at a time into the stack buffer
 _STACK = 64         # depth of the pairwise tree above CHUNK: n < 2**63 halves < 64 times
@@ -53,22 +61,29 @@ _FULL = ("np.sum", "np.prod", "np.mean", "np.min", "np.max", "np.argmin", "np.ar
 
 
 def takes_fused(consumer, producer) -> bool:
-    """Whether the full reduction ``consumer`` computes ``producer``'s elements
-    itself (Note [fused reductions]); else the producer is materialised."""
+    """Whether the reduction ``consumer`` computes ``producer``'s elements itself
+    (Note [fused reductions]); else the producer is materialised.  A full
+    reduction, or one along the trailing axes of a C-ordered temporary whose
+    result is C-ordered (each output element reduces a contiguous run)."""
     a = consumer.attrs
-    if consumer.op not in _FULL or a.get("axis") is not None or a.get("dtype") is not None \
-            or a.get("out") is not None or a.get("keepdims"):
+    if consumer.op not in _FULL or a.get("dtype") is not None or a.get("out") is not None:
         return False
     if len(consumer.inputs) != 1 or consumer.inputs[0] is not producer.outputs[0]:
         return False
-    t = producer.outputs[0].type
-    if not isinstance(t, Array) or not 1 <= t.ndim <= 8 or not isinstance(consumer.outputs[0].type, NpScalar):
+    t, out_t = producer.outputs[0].type, consumer.outputs[0].type
+    if not isinstance(t, Array) or not 1 <= t.ndim <= 8:
         return False
     kind = scalar_kind(NpScalar(t.dtype))
     if kind is None or kind[0] == "f" and kind[1] not in (32, 64):
         return False
     if consumer.op == "np.mean" and kind[0] != "f":
         return False  # numpy sums an int array cast to float64 in buffered chunks
+    if isinstance(out_t, Array):
+        axes = reduced_axes(a.get("axis"), t.ndim) if a.get("axis") is not None else ()
+        return bool(axes) and axes == tuple(range(t.ndim - len(axes), t.ndim)) and \
+            t.layout == "C" and (out_t.layout == "C" or out_t.ndim <= 1)
+    if a.get("keepdims") or not isinstance(out_t, NpScalar):
+        return False
     ordered = kind[0] == "f" and consumer.op in ("np.sum", "np.prod", "np.mean")
     return not ordered or t.ndim == 1 or t.layout == "C"
 
@@ -170,19 +185,56 @@ def _smin(b, x, y):
 
 
 def lower_fused(ctx, b, node, root, deferred):
-    """The lowering of full reduction ``node`` of ``root``'s never-materialised result."""
+    """The lowering of reduction ``node`` of ``root``'s never-materialised result:
+    a full one, or one along trailing axes (``_along_trailing_axes``)."""
     src = FusedElements(ctx, b, root, deferred)
+    if isinstance(node.out_type, Array):
+        return _along_trailing_axes(ctx, b, node, src)
+    if node.op in ("np.min", "np.max", "np.argmin", "np.argmax"):
+        cg.bail_if(ctx, b, b.icmp_signed("==", src.n, _ZERO))  # numpy raises ValueError
+    if node.op == "np.mean":
+        cg.bail_if(ctx, b, b.icmp_signed("==", src.n, _ZERO))  # numpy warns and returns nan
+    return _reduce_range(ctx, b, node.op, src, _ZERO, src.n, llvm_type(node.out_type))
+
+
+def _along_trailing_axes(ctx, b, node, src):
+    """A reduction along the last ``k`` axes of the temporary: output element ``o``
+    (C order) reduces the flat range ``[o * run, (o + 1) * run)``, which numpy
+    reduces as a whole (for a C-ordered temporary the innermost group is
+    reduced: ``0 + pairwise_sum(run)``, Note [axis reduction order])."""
+    t = src.t
+    axes = reduced_axes(node.attrs["axis"], t.ndim)
+    k = t.ndim - len(axes)
+    run, count = _ONE, _ONE
+    for size in src.shape[k:]:
+        run = b.mul(run, size)
+    for size in src.shape[:k]:
+        count = b.mul(count, size)
+    if node.op in ("np.min", "np.max", "np.argmin", "np.argmax", "np.mean"):
+        cg.bail_if(ctx, b, b.icmp_signed("==", run, _ZERO))  # numpy raises (or warns: mean)
+    shape = src.shape[:k] + ([_ONE] * len(axes) if node.attrs.get("keepdims") else [])
+    out = _allocate(ctx, b, shape, node.out_type)
+    elem = NpScalar(node.out_type.dtype)
+    out_ty = llvm_type(elem)
+    data = b.bitcast(b.extract_value(out, 0), _mem(out_ty).as_pointer())
+
+    def each(b, o, _):
+        r = _reduce_range(ctx, b, node.op, src, b.mul(o, run), run, out_ty)
+        _store(b, b.gep(data, [o]), r, elem)
+        return []
+    counted_loop(ctx, b, _ZERO, count, [], each)
+    return out
+
+
+def _reduce_range(ctx, b, op, src, start, n, out_ty):
+    """``op`` over the elements ``[start, start + n)`` of ``src`` (``n > 0`` for the
+    extremes and the mean), as numpy reduces a contiguous run of them."""
     kind = scalar_kind(src.elem)
-    out_ty = llvm_type(node.out_type)
-    op = node.op
     if op in ("np.sum", "np.mean") and kind[0] == "f":
-        total = b.fadd(ir.Constant(llvm_type(src.elem), 0.0), _pairwise_fused(ctx, b, src),
+        total = b.fadd(ir.Constant(llvm_type(src.elem), 0.0), _pairwise_fused(ctx, b, src, start, n),
                        flags=cg.fp_flags(ctx))
         _bail_if_nan(ctx, b, total)
-        if op == "np.sum":
-            return total
-        cg.bail_if(ctx, b, b.icmp_signed("==", src.n, _ZERO))  # numpy warns and returns nan
-        return mean_of(ctx, b, total, src.n, out_ty)
+        return total if op == "np.sum" else mean_of(ctx, b, total, n, out_ty)
     if op in ("np.sum", "np.prod"):
         is_sum = op == "np.sum"
         if isinstance(out_ty, ir.IntType):  # wraps, as numpy's integer loops do
@@ -190,22 +242,21 @@ def lower_fused(ctx, b, node, root, deferred):
         else:
             init = ir.Constant(out_ty, 0.0 if is_sum else 1.0)
             fop = lambda x, y: b.fmul(x, y, flags=cg.fp_flags(ctx))  # noqa: E731
-        (res,) = _stream(ctx, b, src, [init],
+        (res,) = _stream(ctx, b, src, start, n, [init],
                          lambda b, x, i, acc: [fop(acc[0], _widen(b, x, kind, out_ty))])
         if not isinstance(out_ty, ir.IntType):
             _bail_if_nan(ctx, b, res)
         return res
     if op in ("np.min", "np.max", "np.argmin", "np.argmax"):
-        cg.bail_if(ctx, b, b.icmp_signed("==", src.n, _ZERO))  # numpy raises ValueError
         cmp = "<" if op.endswith("min") else ">"
         init = _worst(llvm_type(src.elem), kind, cmp)
         if kind[0] == "f" and not op.startswith("np.arg"):
-            return _float_extreme(ctx, b, src, cmp, init)
+            return _float_extreme(ctx, b, src, start, n, cmp, init)
 
         def step(b, x, i, accs):
             take = _better(b, kind, cmp, x, accs[0])
             return [b.select(take, x, accs[0]), b.select(take, i, accs[1])]
-        acc, idx = _stream(ctx, b, src, [init, _ZERO], step)
+        acc, idx = _stream(ctx, b, src, start, n, [init, _ZERO], step)
         return idx if op.startswith("np.arg") else acc
     raise NotLowerable(f"fused {op}")
 
@@ -221,20 +272,21 @@ def _worst(ty, kind, cmp):
     return ir.Constant(ty, (1 << (bits - 1)) - 1 if cmp == "<" else -(1 << (bits - 1)))
 
 
-def _stream(ctx, b, src, inits, step):
-    """Every element in C order, ``CHUNK`` at a time: ``accs = step(b, x, i, accs)``
-    with ``i`` the element's flat index; returns the final accumulators."""
+def _stream(ctx, b, src, start, n, inits, step):
+    """Elements ``[start, start + n)`` in C order, ``CHUNK`` at a time:
+    ``accs = step(b, x, i, accs)`` with ``i`` the element's index in the range;
+    returns the final accumulators."""
     chunk = ir.Constant(I64, CHUNK)
 
     def per_chunk(b, c0, accs):
-        count = _smin(b, b.sub(src.n, c0), chunk)
-        src.fill(b, c0, count)
+        count = _smin(b, b.sub(n, c0), chunk)
+        src.fill(b, b.add(start, c0), count)
         return counted_loop(ctx, b, _ZERO, count, accs,
                             lambda b, i, a: step(b, src.load(b, i), b.add(c0, i), a))
-    return counted_loop(ctx, b, _ZERO, src.n, inits, per_chunk, step=CHUNK)
+    return counted_loop(ctx, b, _ZERO, n, inits, per_chunk, step=CHUNK)
 
 
-def _float_extreme(ctx, b, src, cmp, init):
+def _float_extreme(ctx, b, src, start, n, cmp, init):
     """Float min/max: as reductions._float_extreme (``nnan nsz`` compare and select,
     any NaN bails out before the result is used), and the zeros seen are
     tracked on the way (one pass: the elements are not stored anywhere), so a
@@ -251,15 +303,15 @@ def _float_extreme(ctx, b, src, cmp, init):
         return [m, b.or_(a[1], b.fcmp_unordered("uno", x, x)),
                 b.or_(a[2], b.icmp_unsigned("==", bits, ir.Constant(ity, 0))),
                 b.or_(a[3], b.icmp_unsigned("==", bits, sign))]
-    m, any_nan, pos0, neg0 = _stream(ctx, b, src, [init, false, false, false], step)
+    m, any_nan, pos0, neg0 = _stream(ctx, b, src, start, n, [init, false, false, false], step)
     cg.bail_if(ctx, b, any_nan)  # before any use of m, which is poison if a NaN was seen
     zero = b.fcmp_ordered("==", m, ir.Constant(ty, 0.0))
     cg.bail_if(ctx, b, b.and_(zero, b.and_(pos0, neg0)))
     return m
 
 
-def _pairwise_fused(ctx, b, src):
-    """numpy's ``pairwise_sum`` of the ``n`` elements (Note [fused reductions]):
+def _pairwise_fused(ctx, b, src, start, count):
+    """numpy's ``pairwise_sum`` of the elements ``[start, start + count)`` (Note [fused reductions]):
     its splits above ``CHUNK`` walked with an explicit stack of frames
     (start, length, stage, left sum), each range of at most ``CHUNK`` filled and
     summed by the module's ``pairwise_sum``."""
@@ -271,11 +323,11 @@ def _pairwise_fused(ctx, b, src):
     small = fn.append_basic_block("pw.small")
     big = fn.append_basic_block("pw.big")
     done = fn.append_basic_block("pw.done")
-    b.cbranch(b.icmp_signed("<=", src.n, chunk), small, big)
+    b.cbranch(b.icmp_signed("<=", count, chunk), small, big)
 
     b.position_at_end(small)
-    src.fill(b, _ZERO, src.n)
-    r_small = b.call(pw, [src.data, src.n, src.itemsize])
+    src.fill(b, start, count)
+    r_small = b.call(pw, [src.data, count, src.itemsize])
     small_end = b.block
     b.branch(done)
 
@@ -285,8 +337,8 @@ def _pairwise_fused(ctx, b, src):
     lefts = ctx.alloca(ir.ArrayType(fty, _STACK))
     depth = ctx.alloca(I64)
     at = lambda arr, d: b.gep(arr, [_ZERO, d])  # noqa: E731
-    b.store(_ZERO, at(starts, _ZERO))
-    b.store(src.n, at(lens, _ZERO))
+    b.store(start, at(starts, _ZERO))
+    b.store(count, at(lens, _ZERO))
     b.store(_ZERO, depth)
     head, split, leaf, deliver, up, right, combine, out = (
         fn.append_basic_block(f"pw.{x}") for x in

@@ -190,14 +190,14 @@ def _fused(ctx, b, node, args):
     """The lowering of a reduction along axes (lowerings/axisreduce.py), of a
     never-materialised elementwise result (lowerings/fusedreduce.py) or of a
     strided n-d array (axisreduce.py); None for a run of elements (``_flat``)."""
-    if isinstance(node.out_type, Array):
-        from .axisreduce import lower_axis
-        return lower_axis(ctx, b, node, args)
     from ..kernels import fused_source
     src = fused_source(ctx, node.inputs[0])
     if src is not None:
         from .fusedreduce import lower_fused
         return lower_fused(ctx, b, node, *src)
+    if isinstance(node.out_type, Array):
+        from .axisreduce import lower_axis
+        return lower_axis(ctx, b, node, args)
     t = node.in_types[0]
     if isinstance(t, Array) and t.ndim >= 2 and (
             t.layout not in "CF" or t.layout == "F" and node.op.startswith("np.arg")):
