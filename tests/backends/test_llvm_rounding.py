@@ -151,3 +151,22 @@ def test_divmod_numpy():
 
 def test_divmod_arrays_not_lowered():
     agree(divmod_, np.arange(5), 2, native=False)
+
+
+def inplace_round(a):
+    a += np.round(a, 9)
+    return a
+
+
+def inplace_round_int(a):
+    a += np.round(a, -1)
+    return a
+
+
+def test_np_round_into_inplace_update():
+    """A bailout on the second element must not leave ``a`` half-updated: np.round
+    with decimals is not fused into an in-place kernel (at O2 the graph runs
+    elsewhere; at O0 np.round writes its own array before the update)."""
+    agree(inplace_round, np.array([1.0, 1e300]), native=False)  # 1e300 * 1e9 overflows
+    agree(inplace_round_int, np.array([15, 127, 3], dtype=np.int8), native=False)  # 130: no int8
+    agree(inplace_round, np.array([1.0, 2.5]), native=False)

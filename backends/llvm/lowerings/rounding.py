@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
-from pyjit.ir.types import BOOL, FLOAT, INT, NONE, NpScalar, PyScalar, TupleT
+from pyjit.ir.registry import OPS
+from pyjit.ir.types import BOOL, FLOAT, INT, NONE, Array, NpScalar, PyScalar, TupleT
 
 from .. import cgutils as cg
 from ..lower import lowering
@@ -219,7 +220,23 @@ def _np_round(ctx, b, node, args):
         raise NotLowerable(f"np.round decimals {d!r}")
     if not isinstance(node.out_type, NpScalar):
         raise NotLowerable(f"np.round with result {node.out_type}")
+    if d != 0 and not (d > 0 and scalar_kind(t)[0] in "iu"):
+        _no_inplace_kernel(ctx, node)
     return _numpy_round(ctx, b, x, t, node.out_type, ir.Constant(I64, d), decimals=d)
+
+
+def _no_inplace_kernel(ctx, node) -> None:
+    """``np.round`` with ``decimals != 0`` bails out on values (overflow, an
+    integer result out of range): in a kernel fused into an in-place update
+    (``a += np.round(a, 9)``) that would leave ``a`` half-written when CPython
+    re-runs the statement.  Such a graph is not lowered (as npfloat.py's
+    ``_check_may_bail``); an array operand only — a scalar fails on the first
+    element or never."""
+    if not isinstance(node.inputs[0].type, Array):
+        return
+    fused = getattr(ctx.graph, "fused", None) or {}
+    if any(OPS[c.op].mutates for c in fused.values()):
+        raise NotLowerable("np.round: a value-dependent bailout in a graph with an in-place kernel")
 
 
 def _numpy_round(ctx, b, x, t, out, n, decimals=None):
