@@ -111,4 +111,4 @@ def _astype(ctx, b, node, args):
     return arr
 
 
-__all__ = ["convert_element", "np"]
+__all__ = ["convert_element"]
