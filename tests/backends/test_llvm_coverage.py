@@ -17,46 +17,6 @@ import pyjit
 
 # op name -> why it has no LLVM lowering yet
 UNLOWERED = {
-    "array.astype": "dtype conversion of arrays: not written yet (kernels could cast)",
-    "divmod": "returns a tuple of two results; not written yet",
-    "imatmul": "matrix products: no BLAS call from native code",
-    "matmul": "matrix products: no BLAS call from native code",
-    "np.matmul": "matrix products: no BLAS call from native code",
-    "np.dot": "matrix products: no BLAS call from native code",
-    "np.inner": "matrix products: no BLAS call from native code",
-    "np.outer": "a product; not written yet",
-    "np.vdot": "matrix products: no BLAS call from native code",
-    "math.degrees": "no lowering of its own",
-    "math.radians": "no lowering of its own",
-    "np.all": "reduction: not written yet",
-    "np.any": "reduction: not written yet",
-    "np.std": "reduction with numpy's two-pass algorithm: not written yet",
-    "np.var": "reduction with numpy's two-pass algorithm: not written yet",
-    "np.cumsum": "scan: not written yet",
-    "np.cumprod": "scan: not written yet",
-    "np.clip": "ufunc with NaN rules: not written yet",
-    "np.copysign": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.float_power": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.floor_divide": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.fmax": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.fmin": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.fmod": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.gcd": "integer ufunc: not written yet",
-    "np.lcm": "integer ufunc: not written yet",
-    "np.heaviside": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.invert": "integer ufunc: not written yet",
-    "np.left_shift": "integer ufunc: not written yet",
-    "np.right_shift": "integer ufunc: not written yet",
-    "np.ldexp": "ufunc with mixed int/float operands: not written yet",
-    "np.maximum": "ufunc with NaN propagation: not written yet",
-    "np.minimum": "ufunc with NaN propagation: not written yet",
-    "np.nextafter": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.remainder": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.round": "numpy's round-half-even with decimals: not written yet",
-    "np.signbit": "ufunc: not written yet",
-    "np.spacing": "ufunc: not in ufuncs.LOOP_UFUNCS and no native form",
-    "np.linspace": "numpy's exact step algorithm: not written yet",
-    "round": "CPython's correctly rounded round(): not written yet",
 }
 
 
@@ -108,12 +68,41 @@ CASES = [
     ("a + b", np.complex64(1j), np.complex64(1), "cpython", "complex64 has no representation"),
     ("np.zeros((b, 2), order='F')", 0.0, 3, "cpython", "F-ordered new arrays"),
     ("a[b]", A2, np.array([0, 2]), "cpython", "advanced (array) indexing copies"),
-    ("math.degrees(a)", 1.5, 0, "cpython", "no lowering (UNLOWERED)"),
-    ("a.sum(axis=0)", A2, 0, "cpython", "reductions along an axis"),
+    ("(math.degrees(a), math.radians(b))", 1.5, 2, "llvm", ""),
+    ("(np.maximum(a, b), np.fmin(a, 0.5), np.clip(a, b, 3.0), np.copysign(a, -1))", A2, 2.0, "llvm", ""),
+    ("(np.floor_divide(a, b), np.remainder(a, b), np.fmod(a, -b), np.ldexp(a, b))",
+     np.arange(6), np.arange(1, 7), "llvm", ""),
+    ("(np.spacing(a), np.nextafter(a, b), np.heaviside(a, b), np.float_power(a, b))",
+     np.float32(1.5), 0.0, "llvm", ""),
+    ("np.copysign(a, b)", np.int8(1), np.int8(-1), "cpython", "numpy's loop for int8 is float16: "
+                                                              "no representation"),
+    ("a.sum(axis=0)", A2, 0, "llvm", ""),
+    ("np.sum(a * b)", A2, A2[0], "llvm", ""),
+    ("a[:, ::2].sum()", A2, 0, "cpython", "a float sum of a strided 2-d array: numpy buffers "
+                                          "it or not at run time (Note [strided float sums])"),
+    ("(np.any(a > b), a.all())", A2.T[:, ::2], 5.0, "llvm", ""),
+    ("(a.std(ddof=1), np.var(a))", A2.T, 0, "llvm", ""),
+    ("np.var(a)", A2.astype(np.int64), 0, "cpython", "var/std of int arrays: numpy sums them "
+                                                     "in np.setbufsize-sized float64 chunks"),
+    ("np.cumsum(a[::-1].T)", A2, 0, "llvm", ""),
+    ("a.cumprod(axis=1)", A2, 0, "llvm", ""),
+    ("np.isnan(a).any(axis=0)", A2, 0, "llvm", ""),
+    ("np.cumsum(a, axis=0)", A2.T, 0, "cpython", "scans along an axis of an F-ordered or "
+                                                 "strided array: numpy lays the result out"),
     ("np.zeros_like(a)", A2.T[::2], 0, "cpython", "*_like of a strided 2-d array: numpy "
                                                   "picks the memory order at run time"),
     ("np.arange(b, dtype=np.int32)", 0, 4, "cpython", "arange of dtypes but int64/float64"),
+    ("(round(a, 2), round(a), divmod(a, 3.0), np.round(a, 1))", 2.675, 0, "llvm", ""),
+    ("(np.gcd(a, b), np.left_shift(a, b), ~a)", np.arange(6), 4, "llvm", ""),
+    ("(a.astype(np.int32), np.linspace(0, b, 7))", A2, 1.5, "llvm", ""),
+    ("a.astype(np.float32)", A2.T, 0, "cpython", "astype in 'K' order of an F-ordered array: "
+                                                 "F-ordered new arrays"),
+    ("np.linspace(a, b, 5)", np.float32(0), np.float32(1), "cpython", "linspace computed in "
+                                                                     "float32: not written"),
     ("a.real", A2 + 1j, 0, "cpython", "complex arrays have no representation"),
+    ("(a @ a.T, np.outer(a[0], a[1]), np.vdot(a, a))", A2, 0, "llvm", ""),
+    ("np.dot(a, b)", A2, 2.0, "cpython", "a product with a scalar operand: numpy's weak "
+                                         "Python scalar (NEP 50) is no 0-d array"),
 ]
 
 
