@@ -19,11 +19,13 @@ import itertools
 from llvmlite import ir
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import UNDEF, Array, PyScalar, TupleT, Type, UnionT, members
+from pyjit.ir.types import UNDEF, Array, NpScalar, PyScalar, TupleT, Type, UnionT, members
 from pyjit.ir.verify import _dominators, reverse_postorder
 
+from . import cgutils as cg
 from . import engine
 from . import hoist
+from . import fpflags
 from . import sweep
 from .facts import Facts, last_items
 from .reprs import I8, I32, I64, I64P, NotLowerable, llvm_type, load_value, slots, store_value
@@ -89,6 +91,8 @@ class Lowering:
         self.values: dict = {}
         self.exit_blocks: dict = {}
         self.current_exit = None
+        self.current_checkpoint = None  # Note [floating-point flags and checkpoints] (fpflags.py)
+        self._leave: dict = {}
         self._decls: dict = {}
         self.alias = _input_aliases(graph)
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
@@ -124,7 +128,21 @@ class Lowering:
     def bail_block(self):
         if self.current_exit is None:
             raise NotLowerable("a check outside any statement")
-        return self._exit_block(self.current_exit)
+        return self._leave_block(self.current_exit, self.current_checkpoint)
+
+    def _leave_block(self, k: int, checkpoint):
+        """Where leaving through exit ``k`` goes: exit ``k``, or, if a floating-point
+        flag numpy reacts to is up, the checkpoint's exit (Note [floating-point
+        flags and checkpoints] in fpflags.py)."""
+        if checkpoint is None or checkpoint == k:
+            return self._exit_block(k)
+        if (k, checkpoint) not in self._leave:
+            blk = self.fn.append_basic_block(name=f"leave{k}.fp")
+            lb = ir.IRBuilder(blk)
+            fence = [self.values.get(v) for v in self.graph.exits[k].all_values()]
+            lb.cbranch(fpflags.raised(self, lb, fence), self._exit_block(checkpoint), self._exit_block(k))
+            self._leave[(k, checkpoint)] = blk
+        return self._leave[(k, checkpoint)]
 
     def _exit_block(self, k: int):
         if k not in self.exit_blocks:
@@ -144,6 +162,10 @@ class Lowering:
             offset += slots(t)
         order = reverse_postorder(g)
         self.sweeps = sweep.plan(g, order)  # Note [sweeping dead arrays]
+        checks_fp = fpflags.supported() and fpflags.needed(g)
+        fp_before, fp_end = fpflags.plan(g, order) if checks_fp else ({}, {})
+        if checks_fp:
+            fpflags.clear(self, b)
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}
         phis = {}
         for blk in order:
@@ -162,12 +184,20 @@ class Lowering:
         from .kernels import deferred_nodes, is_kernel_node, lower_kernel
         for blk in order:
             b = ir.IRBuilder(blocks[blk])
+            self._fp_values = []  # numpy scalars of this block not yet fenced (fpflags.py)
             deferred = deferred_nodes(blk, self.uses)
             for p in blk.params:
                 if p in self.last_items:
                     self.values[p] = self._last_item(b, p)
             for node in blk.nodes:
                 self.current_exit = node.exit
+                self.current_checkpoint = fp_before.get(node)
+                if checks_fp and fpflags.tested_before(node) and self.current_checkpoint is not None:
+                    ok = self.fn.append_basic_block(name="fp.ok")
+                    fence = self._fp_values + [self.values.get(v) for v in node.inputs]
+                    b.cbranch(fpflags.raised(self, b, fence), self._exit_block(self.current_checkpoint), ok)
+                    b.position_at_end(ok)
+                    self._fp_values = []
                 out = node.outputs[0]
                 if node in deferred:
                     self.values[out] = None  # computed inside its consumer's kernel
@@ -175,15 +205,20 @@ class Lowering:
                     self.values[out] = lower_kernel(self, b, node, deferred)
                 else:
                     self.values[out] = self._lower_node(b, node)
+                    if checks_fp and isinstance(out.type, NpScalar):
+                        self._fp_values.append(self.values[out])  # Note [fencing the test]
+                if checks_fp and fpflags.calls_numpy(node):
+                    fpflags.clear(self, b)  # numpy handled its own flags by the user's errstate
+            self.current_checkpoint = fp_end.get(blk)
             self._terminate(b, blk, blocks, phis)
-        for k, eb in self.exit_blocks.items():
+        for k, eb in list(self.exit_blocks.items()):
             self._store_exit(ir.IRBuilder(eb), k)
         return str(self.module)
 
     def _terminate(self, b, blk, blocks, phis):
         t = blk.term
         if t.kind == "exit":
-            b.branch(self._exit_block(t.exit))
+            b.branch(self._leave_block(t.exit, self.current_checkpoint))
             return
         if t.kind == "br" and blk in self.loop_plans:
             self._hoist_checks(b, self.loop_plans[blk])
@@ -294,10 +329,45 @@ class Lowering:
         in_types = [v.type for v in node.inputs]
         args = [self.values[v] for v in node.inputs]
         if not op.sees_unions and any(isinstance(t, UnionT) for t in in_types):
-            return self._lower_over_members(b, node, op, fn, in_types, args)
-        view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
-                        self.facts.guarded(node), self.hoisted.get(node))
-        return fn(self, b, view, args)
+            r = self._lower_over_members(b, node, op, fn, in_types, args)
+        else:
+            view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
+                            self.facts.guarded(node), self.hoisted.get(node))
+            r = fn(self, b, view, args)
+        if node.op in _INT_OPERATORS and _numpy_int(node.outputs[0].type) and self.current_exit is not None:
+            self._bail_on_int_warning(b, node, args, in_types, r)
+        return r
+
+    def _bail_on_int_warning(self, b, node, args, in_types, r):
+        """numpy's scalar operators on integers warn (``overflow encountered in
+        scalar add``, ``divide by zero encountered in scalar floor_divide``) where
+        the ufuncs and arrays wrap quietly: bail out there, and CPython runs the
+        statement (Note [numpy integer scalars warn])."""
+        from .lowerings.convert import cast
+        out_t = node.outputs[0].type
+        w = out_t.dtype.itemsize * 8
+        signed = out_t.dtype.kind == "i"
+        wide = ir.IntType(2 * w + 2)
+        ext = (lambda v: b.sext(v, wide)) if signed else (lambda v: b.zext(v, wide))
+        xs = [cast(self, b, v, t, out_t) for v, t in zip(args, in_types)]
+        zero = ir.Constant(xs[0].type, 0)
+        minimum = ir.Constant(xs[0].type, -(1 << (w - 1)) if signed else 0)
+        op = node.op[1:] if node.op in ("iadd", "isub", "imul", "ifloordiv", "imod") else node.op
+        if op in ("add", "sub", "mul"):
+            exact = {"add": b.add, "sub": b.sub, "mul": b.mul}[op](ext(xs[0]), ext(xs[1]))
+            bad = b.icmp_signed("!=", exact, ext(r))
+        elif op == "neg":
+            bad = b.icmp_signed("==", xs[0], minimum) if signed else b.icmp_unsigned("!=", xs[0], zero)
+        elif op == "abs":
+            if not signed:
+                return
+            bad = b.icmp_signed("==", xs[0], minimum)
+        else:  # floordiv, mod: a zero divisor; MIN // -1 overflows
+            bad = b.icmp_unsigned("==", xs[1], zero)
+            if op == "floordiv" and signed:
+                bad = b.or_(bad, b.and_(b.icmp_signed("==", xs[0], minimum),
+                                        b.icmp_signed("==", xs[1], ir.Constant(xs[1].type, -1))))
+        cg.bail_if(self, b, bad)
 
     def _lower_over_members(self, b, node, op, fn, in_types, args):
         out_t = node.outputs[0].type
@@ -403,6 +473,11 @@ class Lowering:
                 raw = ir.Constant(ty.elements[0], ir.Undefined)
             s = b.insert_value(ir.Constant(ty, ir.Undefined), raw, 0)
             return b.insert_value(s, new_tag, 1)
+        if isinstance(src, TupleT) and isinstance(dst, TupleT) and len(src.items) == len(dst.items):
+            s = ir.Constant(llvm_type(dst), ir.Undefined)  # item by item: (f64, f64) -> (f64|float, ...)
+            for i, (si, di) in enumerate(zip(src.items, dst.items)):
+                s = b.insert_value(s, self.convert(b, b.extract_value(v, i), si, di), i)
+            return s
         raise NotLowerable(f"conversion from {src} to {dst}")
 
     def _store_exit(self, b, k: int, subst=None):
@@ -417,6 +492,21 @@ class Lowering:
             store_value(b, self.outbuf, offset, v.type, val)
             offset += slots(v.type)
         b.ret(ir.Constant(I32, k))
+
+
+# Note [numpy integer scalars warn]
+#     numpy's scalar math (``np.int8(100) + np.int8(100)``, ``-np.uint8(1)``,
+#     ``np.int64(5) // 0``) checks each result and warns on overflow or a zero
+#     divisor; the ufuncs on the same scalars (``np.add``) and every array op
+#     wrap without a word (arrays still warn on a zero divisor: see the lowering
+#     of // and %).  So the operators bail out where numpy would warn: CPython
+#     re-runs the statement and numpy warns, or raises under np.errstate.
+_INT_OPERATORS = frozenset({"add", "sub", "mul", "iadd", "isub", "imul", "neg", "abs",
+                            "floordiv", "ifloordiv", "mod", "imod"})
+
+
+def _numpy_int(t) -> bool:
+    return isinstance(t, NpScalar) and t.dtype.kind in "iu"
 
 
 def _use_counts(graph) -> dict:

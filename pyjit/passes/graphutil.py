@@ -11,8 +11,10 @@ Note [what a pass may move]
     can take its exit must stay where those values are defined: such nodes are
     never hoisted and never deleted (deleting one would also drop an exception
     CPython raises).  ``can_raise`` answers per types, not per op: ``add`` on two
-    floats cannot fail; on Python ints it can overflow 64 bits; on arrays it can
-    fail to broadcast or to allocate.  Any op reading an array (but its
+    Python floats cannot fail; on Python ints it can overflow 64 bits; on arrays it can
+    fail to broadcast or to allocate; with a numpy float result it bails out on
+    the floating-point flags numpy warns about (Note [numpy's floating-point
+    warnings] in backends/llvm/cgutils.py).  Any op reading an array (but its
     attributes) counts as one that can fail: a backend may leave a reduction
     through its exit even where numpy would not raise (the LLVM sum bails out to
     numpy on a NaN).
@@ -51,6 +53,9 @@ def can_raise(node) -> bool:
     op = OPS[node.op]
     if any(isinstance(o.type, Array) for o in node.outputs):
         return True  # allocation, broadcasting
+    if op.elementwise and any(isinstance(o.type, NpScalar) and o.type.dtype.kind == "f"
+                              for o in node.outputs):
+        return True  # numpy reacts to its FP flags: a bailout (backends/llvm/cgutils.py)
     if not node.op.startswith("attr.") and any(isinstance(v.type, Array) for v in node.inputs):
         return True  # reading arrays: bounds, and the backend may bail out (a NaN in a sum)
     if not op.may_raise:

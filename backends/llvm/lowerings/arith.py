@@ -99,9 +99,17 @@ def _floordiv_mod(ctx, b, node, args):
 
 
 def _numpy_int_divmod(ctx, b, x, y, kind, want_div):
-    """numpy integer // and %: division by zero gives 0 (with a warning numpy
-    prints and we do not), MIN // -1 wraps."""
+    """numpy integer // and %: division by zero gives 0, MIN // -1 wraps, and
+    both raise the FPU flag numpy's loop raises (divide; overflow for //), so
+    the region bails out and numpy warns (backends/llvm/fpflags.py)."""
+    from .. import fpflags
     zero = ir.Constant(x.type, 0)
+    fpflags.raise_flags(ctx, b, b.icmp_unsigned("==", y, zero), fpflags.DIVIDE)
+    if kind != "u" and want_div:
+        low = ir.Constant(x.type, -(1 << (x.type.width - 1)))
+        fpflags.raise_flags(ctx, b, b.and_(b.icmp_signed("==", x, low),
+                                           b.icmp_signed("==", y, ir.Constant(x.type, -1))),
+                            fpflags.OVERFLOW)
     ysafe = b.select(b.icmp_unsigned("==", y, zero), ir.Constant(x.type, 1), y)
     if kind == "u":
         q, r = b.udiv(x, ysafe), b.urem(x, ysafe)

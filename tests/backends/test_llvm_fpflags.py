@@ -1,0 +1,165 @@
+"""numpy's floating-point warnings from native code (backends/llvm/fpflags.py,
+Note [floating-point flags and checkpoints]) and its integer ones (lower.py,
+Note [numpy integer scalars warn]; // and % by zero): the same warnings, at the same
+lines, as CPython running numpy; ``np.errstate`` honoured ('raise' raises
+FloatingPointError where CPython does, 'ignore' stays quiet); results, argument
+side effects and printed output as difftest compares them.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import pyjit
+from pyjit.backends.llvm import fpflags
+
+from difftest import check
+
+pytestmark = pytest.mark.skipif(not fpflags.supported(), reason="flags are read on x86-64 only")
+
+
+def sum_squares(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * a[i]
+    return s
+
+
+def reciprocals(a, out):
+    for i in range(a.shape[0]):
+        t = 1.0 / a[i]
+        out[i] = t                  # a write: the checkpoint moves past it
+    return out
+
+
+def kernel(a, b, n):
+    for _ in range(n):
+        c = a / b
+    return c
+
+
+def logs_then_write(a, out):
+    for i in range(a.shape[0]):
+        out[i] = 0.0
+        v = np.log(a[i])            # -inf (divide) or nan (invalid)
+        out[i] = v
+    return out
+
+
+def mixed(a, n):
+    k = 0
+    total = np.float64(0.0)
+    for i in range(n):
+        k += 1
+        total = total + np.sqrt(a[i % a.shape[0]] - 1.0)
+    return total, k
+
+
+def python_floats(x, n):
+    s = x
+    for _ in range(n):
+        s = s * 1e300               # Python floats: inf without a word
+    return s
+
+
+def int_scalars(a, n, d):
+    s = np.int64(1)
+    u = np.uint8(3)
+    t = a[0]
+    for i in range(n):
+        s = s * a[i]                # overflow encountered in scalar multiply
+        u = u - np.uint8(i)         # ... in scalar subtract
+        t = a[i] // d               # divide by zero ... in scalar floor_divide
+        t = -t                      # MIN: overflow in scalar negative
+    return s, u, t
+
+
+def int_arrays(a, d, n):
+    for _ in range(n):
+        c = a // d                  # zero: divide; MIN // -1: overflow
+        e = a % d
+    return c, e
+
+
+CASES = [
+    (sum_squares, lambda: (np.array([1.0, 1e200, 2.0]),)),
+    (sum_squares, lambda: (np.array([1.0, 2.0]),)),
+    (reciprocals, lambda: (np.array([1.0, 0.0, 2.0, -0.0]), np.zeros(4))),
+    (kernel, lambda: (np.array([1.0, 0.0]), np.array([0.0, 0.0]), 2)),
+    (kernel, lambda: (np.array([1.0, 2.0]), np.array([4.0, 8.0]), 2)),
+    (logs_then_write, lambda: (np.array([1.0, 0.0, -1.0, 2.0]), np.ones(4))),
+    (mixed, lambda: (np.array([2.0, 0.5, 5.0]), 5)),
+    (python_floats, lambda: (1.0, 3)),
+    (int_scalars, lambda: (np.array([2**40, 2**40, 3], dtype=np.int64), 3, np.int64(0))),
+    (int_scalars, lambda: (np.array([5, -2**63, 1], dtype=np.int64), 2, np.int64(1))),
+    (int_scalars, lambda: (np.array([5, 6, 7], dtype=np.int64), 3, np.int64(2))),
+    (int_arrays, lambda: (np.array([-2**63, 5, 7]), np.array([-1, 0, 2]), 2)),
+    (int_arrays, lambda: (np.array([9, 5, 7], dtype=np.int32), np.array([2, 3, 4], dtype=np.int32), 2)),
+]
+
+
+def _observe(fn, make, errstate):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(**errstate):
+            try:
+                args = make()
+                result, exc = fn(*args), None
+            except FloatingPointError as e:
+                args, result, exc = None, None, str(e)
+    return ([(str(w.message), w.category, w.lineno) for w in caught], exc,
+            repr(result), repr(args))
+
+
+@pytest.mark.parametrize("errstate", [{}, {"all": "raise"}, {"all": "ignore"},
+                                      {"divide": "raise", "invalid": "ignore"}],
+                         ids=["default", "raise", "ignore", "mixed"])
+@pytest.mark.parametrize("fn, make", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_warnings_and_errstate_as_in_cpython(fn, make, errstate):
+    jf = pyjit.jit(fn, backend="llvm")
+    jf(*make())  # compile
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    assert _observe(jf, make, errstate) == _observe(fn, make, errstate)
+
+
+@pytest.mark.parametrize("fn, make", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_differential(fn, make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(fn, *make())
+
+
+def test_flags_are_tested_at_writes_and_exits_only():
+    """No per-operation cost: a loop without writes tests the flags at its exits
+    (the ``leave*.fp`` blocks), a loop with writes also before each write."""
+    for fn, make, per_write in ((sum_squares, lambda: (np.arange(4.0),), False),
+                                (reciprocals, lambda: (np.arange(1.0, 5.0), np.zeros(4)), True)):
+        jf = pyjit.jit(fn, backend="llvm")
+        jf(*make())
+        (spec,) = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+        text = spec.entry.ir
+        leaves = len(re.findall(r'^"?leave[^:\s]*"?:', text, re.M))
+        before_writes = len(re.findall(r'^"?fp\.ok[^:\s]*"?:', text, re.M))
+        assert leaves >= 1 and (before_writes > 0) is per_write, (fn.__name__, leaves, before_writes)
+        # one read to clear on entry, one per leave block and per write: none elsewhere
+        assert text.count('call void @"llvm.x86.sse.stmxcsr"') == 1 + leaves + before_writes
+
+
+def test_flags_before_the_region_do_not_leak_in():
+    """Flags left up by earlier code (CPython never clears them) do not send a
+    region back to CPython: it clears them on entry."""
+    import ctypes
+    jf = pyjit.jit(sum_squares, backend="llvm")
+    a = np.arange(4.0)
+    jf(a)
+    with np.errstate(all="ignore"):
+        np.float64(1.0) / np.float64(0.0)   # numpy clears after itself; raise one by hand:
+    libm = ctypes.CDLL(None)
+    libm.feraiseexcept(0x0D)                 # FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW (x86)
+    before = sum(r.dispatcher.stats.bailouts for r in jf.__pyjit__.regions)
+    assert jf(a) == sum_squares(a)
+    assert sum(r.dispatcher.stats.bailouts for r in jf.__pyjit__.regions) == before
