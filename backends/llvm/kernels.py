@@ -20,7 +20,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import Array, NpScalar
+from pyjit.ir.types import INT, Array, NpScalar
 
 from . import cgutils as cg
 from .addresses import load_address
@@ -93,6 +93,14 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
     inplace = OPS[node.op].mutates and isinstance(node.inputs[0].type, Array)
     arrays = [(v, lv, t) for v, lv, t in tree.leaves if isinstance(t, Array)]
     shape = _broadcast_shape(ctx, b, arrays, ndim)
+    if any(t == INT for _, _, t in tree.leaves) and ndim > 0:
+        # A Python int that does not fit the array's dtype raises OverflowError in
+        # numpy even for no elements, but the cast that checks it runs per element:
+        # an empty result bails out and numpy decides.
+        empty = ir.Constant(ir.IntType(1), 0)
+        for n in shape:
+            empty = b.or_(empty, b.icmp_signed("==", n, ir.Constant(I64, 0)))
+        cg.bail_if(ctx, b, empty)
     if inplace:
         out = ctx.values[node.inputs[0]]
         for d in range(ndim):  # the target's shape must be the broadcast shape

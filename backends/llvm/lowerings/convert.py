@@ -44,6 +44,8 @@ def cast(ctx, b, v, src: Type, dst: Type):
             return b.fpext(v, dty) if db > sb else b.fptrunc(v, dty) if db < sb else v
         if sk in "b" or sk == "u":
             return b.uitofp(v, dty)
+        if src == INT and db < 64:  # numpy converts a Python int through a double: two roundings
+            return b.fptrunc(b.sitofp(v, ir.DoubleType()), dty)
         return b.sitofp(v, dty)
     if dk in "iu":
         if sk == "f":
