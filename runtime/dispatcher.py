@@ -18,13 +18,13 @@ PJ0010 and answered with "run the eager copy" — except under ``PYJIT_CHECK=1``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import time
 
 from pyjit import config, runtime
 from pyjit.errors import GraphBreakError, InternalError
 from pyjit.ir.types import Const, typeof
 from pyjit.log import exit_where, log, region_where
+from pyjit.record import field, record
 from pyjit.report.reasons import Unsupported
 
 from . import cdispatch
@@ -34,7 +34,7 @@ TOO_SMALL = "scalar code without a loop: faster in CPython than through a dispat
 _MISSING = object()
 
 
-@dataclass
+@record
 class Specialization:
     """One key of a region: compiled, or eager with the reason."""
 
@@ -50,7 +50,7 @@ class Specialization:
     note: str = ""
 
 
-@dataclass
+@record
 class RegionStats:
     calls: int = 0
     eager_calls: int = 0

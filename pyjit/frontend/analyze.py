@@ -10,11 +10,11 @@ and the function runs unchanged.
 from __future__ import annotations
 
 import builtins as _builtins
-from dataclasses import dataclass, field
 
 from bytecode import Instr
 
 from ..log import log, on, region_where
+from ..record import field, record
 from ..report.reasons import Unsupported
 from .cpython import table
 from .decode import decode
@@ -24,7 +24,7 @@ from .translate import FnInfo
 GENERATOR_LIKE = 0x20 | 0x80 | 0x100 | 0x200  # CO_GENERATOR, COROUTINE, ITERABLE_COROUTINE, ASYNC_GENERATOR
 
 
-@dataclass
+@record
 class CodeAnalysis:
     fn: object
     code: object

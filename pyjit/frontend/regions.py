@@ -13,11 +13,11 @@ the statement stays in CPython without being reported as a break.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 
 from bytecode import Instr, TryEnd
 
 from ..ir.graph import Graph
+from ..record import field, record
 from ..report.reasons import Unsupported
 from . import items as it
 from .cpython import table
@@ -28,7 +28,7 @@ from .translate import FnInfo, State, Translator
 _TRIVIAL = frozenset({"const"})
 
 
-@dataclass
+@record
 class Region:
     """A compiled region: instructions ``[start, end)`` of the code and their graph."""
 
@@ -43,7 +43,7 @@ class Region:
     on_too_small: object = None   # set by analyze: drop this region from the code
 
 
-@dataclass
+@record
 class Break:
     """A statement that runs in CPython, and why."""
 
@@ -53,7 +53,7 @@ class Break:
     lines: tuple = ()
 
 
-@dataclass
+@record
 class _Search:
     fn: FnInfo
     statements: list

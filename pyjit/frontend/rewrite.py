@@ -28,15 +28,15 @@ require.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from bytecode import Bytecode, Instr, Label
+from bytecode import Bytecode, Instr, Label, TryBegin
 
 from ..ir.types import UNBOUND
+from ..record import record
 from .cpython import table
 
 
-@dataclass
+@record
 class _Jump:
     target: Label
     location: object
@@ -73,7 +73,30 @@ def rewrite(d, regions) -> object:
     bc = d.bc.copy()
     bc.clear()
     bc.extend(out)
-    return bc.to_code()
+    if any(isinstance(ins, TryBegin) for ins in out):
+        return bc.to_code()
+    # Note [stack size of the rewritten code]
+    #     ``to_code`` computes the stack size by walking a control-flow graph, a
+    #     third of a warm first call's analysis.  The dispatch sequence (_dispatch)
+    #     is the only code added; at a region's start, over the stack depth d the
+    #     original code has there, it holds at most NULL, the dispatcher and the
+    #     live-ins (2 + n), then the unpacked exit values and two more (m + 2), or
+    #     four while testing the exit number; d is at most the original stack size.
+    #     So that size plus the largest of those is an upper bound (a larger size
+    #     only reserves frame space).  Under PYJIT_CHECK the exact size is computed
+    #     and the bound checked.  Code with an exception table still gets both
+    #     computed by ``bytecode`` (its handlers' stack depths).
+    extra = max([4] + [max(2 + len(r.graph.inputs), 2 + max((len(e.names) + len(e.stack)
+                                                          for e in r.graph.exits), default=0))
+                       for r in regions])
+    bound = d.code.co_stacksize + extra
+    code = bc.to_code(stacksize=bound, compute_exception_stack_depths=False)
+    from .. import config
+    if config.checking():
+        exact = bc.to_code().co_stacksize
+        if exact > bound:
+            raise AssertionError(f"rewritten stack size {exact} above the bound {bound}")
+    return code
 
 
 def _dispatch(region, eager_label, resume_labels, location) -> list:

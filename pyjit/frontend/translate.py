@@ -13,13 +13,13 @@ statement names that exit (Note [exits carry state] in ir/graph.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import types
 
 from bytecode import Instr, Label, TryBegin, TryEnd
 
 from ..ir.graph import Exit, Graph, Value
 from ..ir.types import UNBOUND
+from ..record import field, record
 from ..report.reasons import Unsupported
 from . import items as it
 from .cpython import table
@@ -27,7 +27,7 @@ from .cpython import table
 INLINE_DEPTH = 3
 
 
-@dataclass
+@record
 class FnInfo:
     """The function being translated: its decoded code, globals and closure."""
 
@@ -38,7 +38,7 @@ class FnInfo:
     name: str
 
 
-@dataclass
+@record
 class State:
     """The symbolic frame: locals, operand stack, and the locals that may be
     unbound on some path reaching here (Note [maybe-unbound locals])."""
@@ -61,14 +61,14 @@ class State:
 #   classic case is a loop variable read after its loop.
 
 
-@dataclass
+@record
 class _Pending:
     src: object          # the IR block whose terminator jumps here
     target: list         # the [block, args] slot of that terminator
     state: State
 
 
-@dataclass
+@record
 class Translator:
     """Symbolic execution of one range of one function into a shared graph."""
 

@@ -21,8 +21,8 @@ Note [what a pass may move]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from pyjit.record import field, record
 from pyjit.ir.registry import OPS
 from pyjit.ir.types import Array, NpScalar, PyScalar, TupleT, UnionT
 
@@ -137,7 +137,8 @@ def may_be_inputs(graph) -> dict:
     """Array value -> the live-in indexes it may be *itself* (not a view of):
     the live-ins, the results of in-place ops on them (``a += b`` returns ``a``),
     and block parameters some incoming argument of which may be one (``x`` after
-    a loop of ``x = x * 2`` is the argument if the loop ran no iteration)."""
+    a loop of ``x = x * 2`` is the argument if the loop ran no iteration); for a
+    built tuple, a tuple of its items' answers."""
     maybe = {li.value: frozenset([i]) for i, li in enumerate(graph.inputs)
              if isinstance(li.value.type, Array)}
     inplace = [n for n in graph.nodes() if OPS[n.op].mutates and n.inputs and
@@ -149,11 +150,22 @@ def may_be_inputs(graph) -> dict:
         pairs = [(n.outputs[0], [n.inputs[0]]) for n in inplace] + list(incoming.items())
         for v, sources in pairs:
             old = maybe.get(v, frozenset())
-            new = old.union(*(maybe.get(a, frozenset()) for a in sources))
+            new = old.union(*(maybe.get(a, frozenset()) for a in sources if isinstance(maybe.get(a), frozenset)))
             if new != old:
                 maybe[v] = new
                 changed = True
+    for n in graph.nodes():  # a tuple: what each item may be
+        if n.op == "build_tuple" and any(x in maybe for x in n.inputs):
+            maybe[n.outputs[0]] = tuple(maybe.get(x, frozenset()) for x in n.inputs)
     return maybe
+
+
+def input_spec(maybe: dict, v):
+    """``may_be_inputs``'s answer for ``v`` as boxing plans take it: sorted live-in
+    indexes for an array, a tuple of such per item for a tuple."""
+    def spec(m):
+        return tuple(spec(x) for x in m) if isinstance(m, tuple) else tuple(sorted(m))
+    return spec(maybe.get(v, frozenset()))
 
 
 def node_uses(graph, n) -> list:
@@ -288,7 +300,7 @@ def dominates(idom: dict, a, b) -> bool:
     return False
 
 
-@dataclass
+@record
 class Loop:
     header: object
     blocks: set = field(default_factory=set)
