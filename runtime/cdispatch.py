@@ -106,7 +106,7 @@ def _native_plan(spec):
     alias = alias or {}
     from pyjit.backends.llvm.slots import NotLowerable, slots
     from pyjit.passes.graphutil import may_be_inputs
-    maybe = may_be_inputs(graph)
+    maybe = may_be_inputs(graph)  # value -> the live-ins it may be itself
     try:
         in_plan, k = [], 0
         for li in graph.inputs:
@@ -149,19 +149,22 @@ def _value_box(v, k, alias, maybe):
     wrapper's ``_exit_plan`` lays them out: a live-in array returned as it is
     takes no slot; ``maybe``: graphutil.may_be_inputs."""
     from pyjit.backends.llvm.slots import slots
+    from pyjit.passes.graphutil import input_spec
     if isinstance(v.type, Array) and alias.get(v) is not None:
         return (BOX_ARG, alias[v], None, ()), 0
     items = alias.get(v)
+    spec = input_spec(maybe, v)
     if isinstance(v.type, TupleT) and isinstance(items, (tuple, list)):
         parts, off = [], k   # as the run wrapper's _value_step: aliased items are the live-ins
-        for item_t, i in zip(v.type.items, items):
-            part = (BOX_ARG, i, None, ()) if i is not None else _box(item_t, off)
+        specs = spec if len(spec) == len(items) else ((),) * len(items)
+        for item_t, i, s in zip(v.type.items, items, specs):
+            part = (BOX_ARG, i, None, ()) if i is not None else _box(item_t, off, s)
             if part is None:
                 return None, 0
             parts.append(part)
             off += slots(item_t)
         return (BOX_CALL, k, tuple, tuple(parts)), slots(v.type)
-    return _box(v.type, k, tuple(sorted(maybe.get(v, ())))), slots(v.type)
+    return _box(v.type, k, spec), slots(v.type)
 
 
 def _native_address(run) -> int | None:
@@ -211,8 +214,9 @@ def _box(t, k, maybe=()):
     if isinstance(t, TupleT):
         from pyjit.backends.llvm.slots import slots
         parts, off = [], k
-        for item in t.items:
-            part = _box(item, off)
+        specs = maybe if len(maybe) == len(t.items) else ((),) * len(t.items)
+        for item, s in zip(t.items, specs):
+            part = _box(item, off, s)
             if part is None:
                 return None
             parts.append(part)

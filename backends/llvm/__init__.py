@@ -24,7 +24,7 @@ from pyjit.errors import InternalError
 from pyjit.ir.types import UNBOUND, UNDEF, Array, TupleT, UnionT, members
 from pyjit.log import log, on
 from pyjit.passes.cost import has_loop
-from pyjit.passes.graphutil import holds_arrays as _holds_arrays, may_be_inputs
+from pyjit.passes.graphutil import holds_arrays as _holds_arrays, input_spec, may_be_inputs
 
 from . import addresses, cache
 from .slots import DoesNotFit, NotLowerable, boxer, data_address, new_buffers, packer, slots
@@ -245,24 +245,28 @@ def _value_step(v, k, alias, maybe):
         i = alias[v]
         return lambda obuf, ofbuf, ctx: ctx[0][i]
     items = alias.get(v)
+    spec = input_spec(maybe, v)
     if isinstance(v.type, TupleT) and isinstance(items, (tuple, list)):
         parts, off = [], k   # the tuple's slots are all written; aliased items ignore theirs
-        for item_t, i in zip(v.type.items, items):
+        specs = spec if len(spec) == len(items) else ((),) * len(items)
+        for item_t, i, s in zip(v.type.items, items, specs):
             parts.append((lambda obuf, ofbuf, ctx, i=i: ctx[0][i]) if i is not None
-                         else _type_step(item_t, off))
+                         else _type_step(item_t, off, s))
             off += slots(item_t)
         return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
-    return _type_step(v.type, k, tuple(sorted(maybe.get(v, ()))))
+    return _type_step(v.type, k, spec)
 
 
 def _type_step(t, k, maybe=()):
+    """``maybe``: graphutil.input_spec of the value (live-in indexes it may be)."""
     if isinstance(t, Array):
         ndim, dtype = t.ndim, t.dtype
         return lambda obuf, ofbuf, ctx: _array_from_slots(obuf, k, ndim, dtype, ctx, maybe)
     if isinstance(t, TupleT) and any(_holds_arrays(i) for i in t.items):
         parts, off = [], k
-        for item in t.items:
-            parts.append(_type_step(item, off))
+        specs = maybe if len(maybe) == len(t.items) else ((),) * len(t.items)
+        for item, s in zip(t.items, specs):
+            parts.append(_type_step(item, off, s))
             off += slots(item)
         return lambda obuf, ofbuf, ctx: tuple(p(obuf, ofbuf, ctx) for p in parts)
     if isinstance(t, UnionT) and _holds_arrays(t):  # a maybe-unbound array (reprs.py)
