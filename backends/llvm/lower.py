@@ -22,6 +22,8 @@ from pyjit.ir.registry import OPS
 from pyjit.ir.types import UNDEF, Array, NpScalar, PyScalar, TupleT, Type, UnionT, members
 from pyjit.ir.verify import _dominators, reverse_postorder
 
+from pyjit.passes.graphutil import natural_loops
+
 from . import cgutils as cg
 from . import engine
 from . import hoist
@@ -164,6 +166,7 @@ class Lowering:
         self.sweeps = sweep.plan(g, order)  # Note [sweeping dead arrays]
         checks_fp = fpflags.supported() and fpflags.needed(g)
         fp_before, fp_end = fpflags.plan(g, order) if checks_fp else ({}, {})
+        loop_blocks = {blk for lp in natural_loops(g) for blk in lp.blocks} if checks_fp else set()
         if checks_fp:
             fpflags.clear(self, b)
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}
@@ -192,7 +195,8 @@ class Lowering:
             for node in blk.nodes:
                 self.current_exit = node.exit
                 self.current_checkpoint = fp_before.get(node)
-                if checks_fp and fpflags.tested_before(node) and self.current_checkpoint is not None:
+                if checks_fp and self.current_checkpoint is not None and \
+                        fpflags.tested_before(node, blk in loop_blocks):
                     ok = self.fn.append_basic_block(name="fp.ok")
                     fence = self._fp_values + [self.values.get(v) for v in node.inputs]
                     b.cbranch(fpflags.raised(self, b, fence), self._exit_block(self.current_checkpoint), ok)
@@ -347,15 +351,15 @@ class Lowering:
         out_t = node.outputs[0].type
         w = out_t.dtype.itemsize * 8
         signed = out_t.dtype.kind == "i"
-        wide = ir.IntType(2 * w + 2)
-        ext = (lambda v: b.sext(v, wide)) if signed else (lambda v: b.zext(v, wide))
         xs = [cast(self, b, v, t, out_t) for v, t in zip(args, in_types)]
         zero = ir.Constant(xs[0].type, 0)
         minimum = ir.Constant(xs[0].type, -(1 << (w - 1)) if signed else 0)
         op = node.op[1:] if node.op in ("iadd", "isub", "imul", "ifloordiv", "imod") else node.op
         if op in ("add", "sub", "mul"):
-            exact = {"add": b.add, "sub": b.sub, "mul": b.mul}[op](ext(xs[0]), ext(xs[1]))
-            bad = b.icmp_signed("!=", exact, ext(r))
+            ty = xs[0].type
+            name = f"llvm.{'s' if signed else 'u'}{op}.with.overflow.i{w}"
+            checked = b.call(self.intrinsic(name, ir.LiteralStructType([ty, ir.IntType(1)]), [ty, ty]), xs)
+            bad = b.extract_value(checked, 1)
         elif op == "neg":
             bad = b.icmp_signed("==", xs[0], minimum) if signed else b.icmp_unsigned("!=", xs[0], zero)
         elif op == "abs":
