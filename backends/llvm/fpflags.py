@@ -228,20 +228,22 @@ def raised(ctx, b: ir.IRBuilder, fence=()):
 
 
 def _fence(b: ir.IRBuilder, values) -> None:
-    """An empty inline asm that reads ``values`` and clobbers memory.
+    """An empty inline asm that reads ``values``.
 
     Note [fencing the test]
         LLVM assumes nobody reads the flags, so it may compute a float after a
         test placed after it in the program (an ``fdiv`` sunk below the test, to
         just before the store that uses it): the flag would then be seen one
         test late, at a checkpoint past the statement that raised it, and its
-        warning lost.  The asm takes the statement's float values as inputs
-        and clobbers memory, so every value and every store (an array kernel's
-        results) before it is computed before the test.  LLVM may still hoist a
-        later float above a test (it may speculate): that only makes a bailout
-        come early, which is harmless.  A value computed in an earlier block and
-        used only after the test could still sink past it; no lowering does that
-        today."""
+        warning lost.  The asm (which has side effects, so it stays before the
+        test) takes the block's numpy float values and the written values as
+        inputs, so they are computed before the test.  An array kernel's floats
+        are computed inside its loop, which LLVM does not move past a call.  LLVM
+        may still hoist a later float above a test (it may speculate): that only
+        makes a bailout come early, which is harmless.  A value computed in an
+        earlier block and used only after the test could still sink past it.
+        (No memory clobber: it would make every loop around a test reload its
+        arrays.)"""
     types = [v.type for v in values]
     asm = ir.InlineAsm(ir.FunctionType(ir.VoidType(), types), "",
                        ",".join(["x"] * len(types)), side_effect=True)
