@@ -45,6 +45,12 @@ Note [guarded range arithmetic]
       where the product alone wraps (``range(-2**63, 2**63 - 1, 2**62)``).  With
       a literal step of 1 the sum cannot wrap either and carries ``nsw``.
 
+    The same holds for a ``k + 1`` (or ``k += 1``) in any block the true
+    target dominates: it runs only after ``k < n`` held (a ``while k < n``
+    loop's counter, mandelbrot's iteration count), and for a block parameter
+    every incoming value of which was tested ``< n`` on its edge
+    (``_counters_below``).
+
     When ``k == n`` (the loop's last test) the values may wrap, but no
     instruction sees them: that is why every use must be an argument of the
     header's true branch or in a block it dominates (exits included: an exit's
@@ -83,7 +89,7 @@ Note [item offsets]
 """
 from __future__ import annotations
 
-from pyjit.ir.types import FLOAT, INT, NpScalar, UnionT, members
+from pyjit.ir.types import BOOL, FLOAT, INT, NpScalar, UnionT, members
 from pyjit.ir.verify import _dominators
 
 # Ops whose int result is >= 0 whenever their int inputs are (checked arithmetic:
@@ -227,6 +233,7 @@ def _guarded_nodes(graph, producers, nonneg, dom=None) -> set:
     dom = dom if dom is not None else _dominators(graph)
     sites = _use_sites(graph)
     out = set()
+    below: dict = {}  # k -> [(n, T)]: k < n holds in blocks T dominates
     for blk in graph.blocks:
         t = blk.term
         if t is None or t.kind != "cbr" or t.targets[0][0] is t.targets[1][0]:
@@ -235,6 +242,8 @@ def _guarded_nodes(graph, producers, nonneg, dom=None) -> set:
         if preds.get(body) != [blk]:
             continue
         test = producers.get(t.cond)
+        if test is not None and test.op == "truth" and test.inputs[0].type == BOOL:
+            test = producers.get(test.inputs[0])  # truth of a bool: the bool (unfolded at O0)
         if test is None or test.op != "lt" or not all(_is_int(v) for v in test.inputs):
             continue
         k, n = test.inputs
@@ -256,6 +265,44 @@ def _guarded_nodes(graph, producers, nonneg, dom=None) -> set:
                 if rl is not None and rl.op == "range_len" and \
                         rl.inputs[0] is node.inputs[0] and rl.inputs[2] is node.inputs[1]:
                     out.add(node)
+        below.setdefault(k, []).append((n, body))
+    out |= _counters_below(graph, producers, dom, below, preds)
+    return out
+
+
+def _counters_below(graph, producers, dom, below, preds) -> set:
+    """``k + 1`` nodes where ``k < n`` is known to hold (Note [guarded range
+    arithmetic]): ``below[k]`` lists ``(n, T)``, T the single-predecessor true
+    target of a ``k < n`` test, so ``k < n`` holds in every block T dominates.  A
+    block parameter is below ``n`` when every incoming value is, on its edge (a
+    ``while k < n`` loop rotated by the compiler tests the new ``k`` at the
+    bottom and enters with a tested ``0``)."""
+    def holds(v, n, site) -> bool:
+        return any(m is n and t in dom.get(site, ()) for m, t in below.get(v, ()))
+
+    changed = True
+    while changed:  # block parameters, to a fixed point
+        changed = False
+        for blk in graph.blocks:
+            for i, p in enumerate(blk.params):
+                if not _is_int(p):
+                    continue
+                edges = [(src, args[i]) for src in preds.get(blk, ())
+                         for tgt, args in src.term.targets if tgt is blk]
+                if not edges:
+                    continue
+                for n, _ in below.get(edges[0][1], ()):
+                    if all(holds(a, n, src) for src, a in edges) and \
+                            not any(m is n and t is blk for m, t in below.get(p, ())):
+                        below.setdefault(p, []).append((n, blk))
+                        changed = True
+    out = set()
+    for blk in graph.blocks:
+        for node in blk.nodes:
+            if node.op in ("add", "iadd") and _is_int(node.outputs[0]) and \
+                    const_value(producers, node.inputs[1]) == 1 and \
+                    any(t in dom.get(blk, ()) for _, t in below.get(node.inputs[0], ())):
+                out.add(node)
     return out
 
 

@@ -11,6 +11,8 @@ import pytest
 import pyjit
 from pyjit.backends.llvm import engine
 
+from difftest import check
+
 
 def _outcome(fn, *args):
     try:
@@ -309,3 +311,54 @@ def test_last_item_is_not_a_phi():
     jf(0, 10, 1)
     text = _ir(jf)
     assert text.count("phi") == 1  # the counter only
+
+
+# ---- while k < n: k += 1 (facts._counters_below) ---------------------------------------
+
+def count_up(n, start):
+    k = start
+    total = 0
+    while k < n:
+        total += k & 7
+        k += 1
+    return total, k
+
+
+def count_until(n, limit):
+    k = 0
+    z = 0.0
+    while k < n and z < limit:
+        z = z * 0.5 + 1.0
+        k += 1
+    return k, z
+
+
+def count_unguarded(start, n):
+    k = start
+    i = 0
+    while i < n:
+        k += 1                      # not guarded by a test of k: overflow stays checked
+        i += 1
+    return k
+
+
+@pytest.mark.parametrize("fn, args", [
+    (count_up, (10, 0)), (count_up, (2 ** 63 - 1, 2 ** 63 - 4)), (count_up, (5, 9)),
+    (count_up, (-2 ** 63 + 2, -2 ** 63)),
+    (count_until, (100, 1.5)), (count_until, (2 ** 63 - 1, 1.9)),
+    (count_unguarded, (2 ** 63 - 3, 5)), (count_unguarded, (0, 3)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_while_counters_match_cpython(fn, args):
+    check(fn, *args)
+
+
+def test_while_counter_step_needs_no_overflow_check():
+    """``k += 1`` under ``k < n`` cannot overflow (k < n <= 2**63 - 1), also when
+    the loop tests the new k at its bottom (a rotated while loop)."""
+    for fn, args, checked in ((count_until, (100, 1.5), 0), (count_unguarded, (0, 3), 1)):
+        jf = pyjit.jit(fn, backend="llvm", level="O1")  # O0 keeps n as a loop parameter
+        jf(*args)
+        (spec,) = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+        assert spec.backend == "llvm"
+        checks = spec.entry.ir.count("sadd.with.overflow")
+        assert (checks >= 1 if checked else checks == 0), spec.entry.ir
