@@ -163,9 +163,13 @@ class Lowering:
             self.values[li.value] = load_value(b, self.inbuf, offset, t)
             offset += slots(t)
         order = reverse_postorder(g)
-        self.sweeps = sweep.plan(g, order)  # Note [sweeping dead arrays]
         checks_fp = fpflags.supported() and fpflags.needed(g)
         fp_before, fp_end = fpflags.plan(g, order) if checks_fp else ({}, {})
+
+        def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
+            found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
+            return (found | {fp_end.get(blk) for blk in blocks}) - {None}
+        self.sweeps = sweep.plan(g, order, checkpoints if checks_fp else None)  # Note [sweeping dead arrays]
         loop_blocks = {blk for lp in natural_loops(g) for blk in lp.blocks} if checks_fp else set()
         if checks_fp:
             fpflags.clear(self, b)

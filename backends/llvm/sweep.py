@@ -26,7 +26,10 @@ Note [sweeping dead arrays]
     Keeping too much is safe, releasing too much is a use after free, so:
     a union value passes the pointer slot of its array member whatever its tag
     says, and a loop whose live values hold arrays some other way (a union with
-    two array members) is not swept.  The sweep is on the edge itself: a
+    two array members) is not swept.  A floating-point flag may send code in the
+    loop to a *checkpoint*'s exit, before the loop (fpflags.py): that exit's
+    values are live in the whole loop, though SSA liveness does not see the
+    edge, so they are kept too.  The sweep is on the edge itself: a
     conditional latch (``while`` loops test at the bottom) gets a block of its
     own for it, since values live on its other edge, out of the loop, need not
     be live at the header.
@@ -46,9 +49,11 @@ from .addresses import load_address
 from .reprs import I64, llvm_type
 
 
-def plan(graph, order) -> dict:
+def plan(graph, order, checkpoints=None) -> dict:
     """``(latch, header) -> values to keep`` for each back edge of a loop that
-    makes array values (Note [sweeping dead arrays])."""
+    makes array values (Note [sweeping dead arrays]).  ``checkpoints(blocks)``:
+    the exits a floating-point flag may send code in those blocks to (fpflags.py),
+    whose values stay live there too."""
     loops = [lp for lp in natural_loops(graph)
              if any(_holds_arrays(o.type) for b in lp.blocks for n in b.nodes for o in n.outputs)]
     if not loops:
@@ -58,6 +63,9 @@ def plan(graph, order) -> dict:
     for loop in loops:
         h = loop.header
         across = [v for v in live.get(h, ()) if _holds_arrays(v.type)]
+        for k in (checkpoints(loop.blocks) if checkpoints else ()):
+            across += [v for v in graph.exits[k].all_values()
+                       if v is not None and _holds_arrays(v.type) and v not in across]
         for latch in loop.blocks:
             if latch.term is None:
                 continue

@@ -201,3 +201,24 @@ def test_temporaries_go_when_the_call_returns(monkeypatch, python_path):
     assert backends_of(jf) == {"llvm"} and np.array_equal(got, carried(a, 3))
     alive = [r() for r in made if r() is not None]
     assert len(made) >= 6 and all(x is got for x in alive), len(alive)
+
+
+def flag_in_loop_after_a_write(a, b):
+    v0 = a * 1.0
+    a[0] = 1                        # a write: the checkpoint moves to the next statement
+    w = 0
+    while w < 3:
+        w += 1
+        s = a[0] // (1.5 + b[0])    # NaN: a floating-point flag, then a re-run from `w = 0`
+        v0 = np.sqrt(np.abs(v0)) * 1.0
+    return v0, s
+
+
+def test_a_checkpoint_keeps_its_arrays_alive():
+    """A raised flag sends code in the loop to the checkpoint before it, whose exit
+    stores the first ``v0``: the sweep must not have freed it (hypothesis found
+    this as a wrong result: the freed array's memory held a later iteration's)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(flag_in_loop_after_a_write, np.array([2.0 ** 62, 4.0, 9.0]), np.array([np.nan, 1.0]))
