@@ -26,18 +26,18 @@ Note [stack kinds]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 import bytecode
 from bytecode import Instr, Label, TryBegin, TryEnd
 
+from ..record import field, record
 from .cpython import table
 
 TEMP, ITER, STRUCT, SAVED = "temp", "iter", "struct", "saved"   # Note [stack kinds]
 _STRUCTURAL_KINDS = frozenset({ITER, STRUCT})
 
 
-@dataclass
+@record
 class Decoded:
     code: object
     bc: bytecode.Bytecode

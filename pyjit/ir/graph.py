@@ -24,9 +24,9 @@ Note [exits carry state]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import itertools
 
+from ..record import field, record
 from .types import Type
 
 
@@ -69,7 +69,7 @@ class Node:
         return f"Node({self.op}, {self.inputs}, {self.attrs})"
 
 
-@dataclass
+@record
 class Term:
     """A block terminator.
 
@@ -121,7 +121,7 @@ class Block:
         return f"^{self.id}"
 
 
-@dataclass
+@record
 class StackItem:
     """An operand-stack item an exit must rebuild, from ``values``.
 
@@ -134,7 +134,7 @@ class StackItem:
     values: list
 
 
-@dataclass
+@record
 class Exit:
     """A way out of the graph; see Note [exits carry state].
 
@@ -157,7 +157,7 @@ class Exit:
         return vals
 
 
-@dataclass
+@record
 class LiveIn:
     """A region input. ``source`` is ``local``, ``global`` or ``deref``.
 

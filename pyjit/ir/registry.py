@@ -20,9 +20,10 @@ message in the report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import itertools
 from typing import Callable
+
+from ..record import field, record
 
 
 class TypeRuleError(Exception):
@@ -32,7 +33,7 @@ class TypeRuleError(Exception):
 _NO_DEFAULT = object()
 
 
-@dataclass
+@record
 class OpDef:
     """One op. See the module docstring."""
 
