@@ -29,7 +29,10 @@ Note [sweeping dead arrays]
     two array members) is not swept.  A floating-point flag may send code in the
     loop to a *checkpoint*'s exit, before the loop (fpflags.py): that exit's
     values are live in the whole loop, though SSA liveness does not see the
-    edge, so they are kept too.  The sweep is on the edge itself: a
+    edge, so they are kept too.  Only those defined before the loop: a checkpoint
+    inside the loop stores values of the iteration that takes it (a value of an
+    earlier iteration it stores is a header parameter, live there anyway), and a
+    value defined inside the loop does not dominate its back edge.  The sweep is on the edge itself: a
     conditional latch (``while`` loops test at the bottom) gets a block of its
     own for it, since values live on its other edge, out of the loop, need not
     be live at the header.
@@ -63,9 +66,10 @@ def plan(graph, order, checkpoints=None) -> dict:
     for loop in loops:
         h = loop.header
         across = [v for v in live.get(h, ()) if _holds_arrays(v.type)]
+        inside = {v for b in loop.blocks for v in b.params + [o for n in b.nodes for o in n.outputs]}
         for k in (checkpoints(loop.blocks) if checkpoints else ()):
             across += [v for v in graph.exits[k].all_values()
-                       if v is not None and _holds_arrays(v.type) and v not in across]
+                       if v is not None and _holds_arrays(v.type) and v not in across and v not in inside]
         for latch in loop.blocks:
             if latch.term is None:
                 continue

@@ -59,6 +59,8 @@ class Consts:
         known, x = self.value(v)
         if not known or isinstance(x, bool) or x != expected:
             return False
+        if isinstance(expected, int) and not isinstance(x, int):
+            return False  # an int literal asked for: -0.0 == 0, but x - (-0.0) is not x
         if isinstance(expected, float):  # the sign of zero matters
             return math.copysign(1.0, x) == math.copysign(1.0, expected)
         return True

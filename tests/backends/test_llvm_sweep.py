@@ -222,3 +222,26 @@ def test_a_checkpoint_keeps_its_arrays_alive():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         check(flag_in_loop_after_a_write, np.array([2.0 ** 62, 4.0, 9.0]), np.array([np.nan, 1.0]))
+
+
+def checkpoint_inside_nested_loop(x, a):
+    v0 = a * 1.0
+    w0 = 0
+    while w0 < 2:
+        w0 += 1
+        if x < 0:
+            v0 = np.sqrt(np.abs(a)) * 1.0
+        w1 = 0
+        while w1 < 2:
+            w1 += 1
+            a[0] = x                # a write in the inner loop: checkpoints inside the outer
+    return v0, a
+
+
+@pytest.mark.parametrize("x", [0, -1])
+def test_checkpoints_inside_the_loop_are_not_kept_by_its_sweep(x):
+    """Only checkpoints before a loop need their arrays kept on its back edge; one
+    inside it (values defined in the loop) does not dominate the edge: keeping it
+    made invalid IR (hypothesis found it)."""
+    check(checkpoint_inside_nested_loop, x, np.array([4.0, 9.0]))
+    check(checkpoint_inside_nested_loop, x, np.array([]))

@@ -23,7 +23,14 @@ floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
 def plus_zero(x):
-    return x + 0.0, x - 0.0, x * 1.0, x / 1.0, 0.0 + x, x + -0.0
+    return x + 0.0, x - 0.0, x * 1.0, x / 1.0, 0.0 + x, x + -0.0, x - (-0.0), x - 0, x * 1
+
+
+def element_minus_negative_zero(b):
+    s = 0.0
+    for i in range(b.shape[0]):
+        s = float(b[i] - (-0.0))         # -0.0 - (-0.0) is +0.0: not an identity
+    return s
 
 
 def folded_overflow(x):
@@ -83,6 +90,13 @@ def neg_neg(x):
 def test_float_identities_keep_signed_zero_and_nan(x):
     check(plus_zero, x)
     check(neg_neg, x)
+    check(element_minus_negative_zero, np.array([x]))
+
+
+@pytest.mark.parametrize("x", [-0.0, 0.0, float("nan"), -1.5])
+def test_minus_negative_zero_is_not_folded(x):
+    check(plus_zero, x)
+    check(element_minus_negative_zero, np.array([x]))
 
 
 @pytest.mark.parametrize("x", [0, -1, 2**62])
