@@ -169,8 +169,9 @@ class Lowering:
         def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
             return (found | {fp_end.get(blk) for blk in blocks}) - {None}
-        self.sweeps = sweep.plan(g, order, checkpoints if checks_fp else None)  # Note [sweeping dead arrays]
-        loop_blocks = {blk for lp in natural_loops(g) for blk in lp.blocks} if checks_fp else set()
+        loops = natural_loops(g)
+        self.sweeps = sweep.plan(g, order, loops, checkpoints if checks_fp else None)  # Note [sweeping dead arrays]
+        loop_blocks = {blk for lp in loops for blk in lp.blocks}
         if checks_fp:
             fpflags.clear(self, b)
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}

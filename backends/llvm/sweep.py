@@ -46,18 +46,19 @@ from __future__ import annotations
 from llvmlite import ir
 
 from pyjit.ir.types import Array, TupleT, UnionT
-from pyjit.passes.graphutil import holds_arrays as _holds_arrays, live_in, natural_loops
+from pyjit.passes.graphutil import holds_arrays as _holds_arrays, live_in
 
 from .addresses import load_address
 from .reprs import I64, llvm_type
 
 
-def plan(graph, order, checkpoints=None) -> dict:
+def plan(graph, order, loops, checkpoints=None) -> dict:
     """``(latch, header) -> values to keep`` for each back edge of a loop that
-    makes array values (Note [sweeping dead arrays]).  ``checkpoints(blocks)``:
+    makes array values (Note [sweeping dead arrays]); ``loops``: the graph's
+    ``natural_loops``.  ``checkpoints(blocks)``:
     the exits a floating-point flag may send code in those blocks to (fpflags.py),
     whose values stay live there too."""
-    loops = [lp for lp in natural_loops(graph)
+    loops = [lp for lp in loops
              if any(_holds_arrays(o.type) for b in lp.blocks for n in b.nodes for o in n.outputs)]
     if not loops:
         return {}
