@@ -105,8 +105,10 @@ def _native_plan(spec):
         return None
     alias = alias or {}
     from pyjit.backends.llvm.slots import NotLowerable, slots
-    from pyjit.passes.graphutil import may_be_inputs
-    maybe = may_be_inputs(graph)  # value -> the live-ins it may be itself
+    maybe = getattr(entry, "maybe", None)
+    if maybe is None:
+        from pyjit.passes.graphutil import may_be_inputs
+        maybe = may_be_inputs(graph)  # value -> the live-ins it may be itself
     try:
         in_plan, k = [], 0
         for li in graph.inputs:

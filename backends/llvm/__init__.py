@@ -211,6 +211,7 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, t
     run.ir = text
     run.native_address = address  # the C dispatcher calls it directly (runtime/cdispatch.py)
     run.alias = alias             # exit arrays that are live-ins returned as they are
+    run.maybe = maybe             # exit arrays that may be live-ins (graphutil.may_be_inputs)
     run.addresses = table         # [(global suffix, symbolic name)]: what the code calls
     return run
 
