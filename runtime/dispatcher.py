@@ -159,17 +159,32 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         return EAGER
 
     def _specialize(self, key: tuple) -> Specialization:
-        from pyjit.ir.infer import infer
-        from pyjit.ir.verify import maybe_verify
         from pyjit.backends import select
-        from pyjit.passes.cost import worth_compiling
-        from pyjit.passes.pipeline import optimize
 
         graph = self.region.graph
         types, it = [], iter(key)
         for li in graph.inputs:
             types.append(Const(li.static) if li.is_static else next(it))
         t0 = time.perf_counter()
+        backend = select(self.options.backend)
+        index = None
+        if self.options.cache and hasattr(backend, "cached_specialization"):
+            # the disk cache may have the optimized graph and its code: no inference,
+            # no passes (backends/llvm/graphcache.py)
+            index, hit = backend.cached_specialization(graph, types, self.options)
+            if hit is not None:
+                optimized, entry = hit
+                t1 = time.perf_counter()
+                return self._new(Specialization(
+                    key, entry=entry, graph=optimized, compile_seconds=t1 - t0,
+                    stages={"index": t1 - t0},
+                    backend=entry.backend, note=entry.note))
+
+        from pyjit.ir.infer import infer
+        from pyjit.ir.verify import maybe_verify
+        from pyjit.passes.cost import worth_compiling
+        from pyjit.passes.pipeline import optimize
+        ti = time.perf_counter()
         typed = infer(graph, types)
         if isinstance(typed, Unsupported):
             log("breaks", "%s (%r, key %s runs eagerly)", typed, self, _key_str(key))
@@ -189,14 +204,20 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         t1 = time.perf_counter()
         optimized = optimize(typed, self.options)
         t2 = time.perf_counter()
-        entry = select(self.options.backend).compile_graph(optimized, self.options)
+        entry = backend.compile_graph(optimized, self.options)
+        if index is not None:
+            backend.remember_specialization(index, optimized, entry)
         t3 = time.perf_counter()
-        spec = Specialization(key, entry=entry, graph=optimized, compile_seconds=t3 - t0,
-                              stages={"infer": t1 - t0, "passes": t2 - t1, "backend": t3 - t2},
-                              backend=entry.backend, note=entry.note)
+        stages = {"index": ti - t0} if self.options.cache else {}
+        stages.update(infer=t1 - ti, passes=t2 - t1, backend=t3 - t2)
+        return self._new(Specialization(
+            key, entry=entry, graph=optimized, compile_seconds=t3 - t0, stages=stages,
+            backend=entry.backend, note=entry.note))
+
+    def _new(self, spec: Specialization) -> Specialization:
         if len(self.cache) > 0:
             log("recompiles", "%s: %r: new specialization %s", region_where(self.region), self,
-                _key_str(key))
+                _key_str(spec.key))
         return spec
 
 

@@ -131,12 +131,8 @@ def _compile_cached(graph, level: str, options, fallback):
 def _compile_cached_locked(graph, level: str, options, fallback):
     key, why_not = cache.key(graph, level, options)
     if key is not None:
-        hit = cache.load(key)  # linked, its address globals bound
-        if hit is not None:
-            alias = cache.alias_from_plan(graph, hit.alias_plan)
-            run = _runner(graph, hit.address, hit.ir, alias, fallback, _collector(hit.addresses),
-                          hit.addresses)
-            run.note = "from disk cache"
+        run = _from_entry(graph, key, fallback)
+        if run is not None:
             return run
     engine, _, begin_call = _lowering()
     if key is not None and cache.spoilt(key):
@@ -158,7 +154,57 @@ def _compile_cached_locked(graph, level: str, options, fallback):
     address, obj = engine.compile_ir_to_object(text, name, level)
     _bind(engine, name, table)
     cache.store(key, cache.Entry(name, address, text, cache.alias_plan(graph, alias), table), obj)
-    return _runner(graph, address, text, alias, fallback, begin_call, table)
+    run = _runner(graph, address, text, alias, fallback, begin_call, table)
+    run.cache_key = key
+    return run
+
+
+def _from_entry(graph, key: str, fallback):
+    """``run`` for ``graph`` from the disk cache's entry ``key`` (linked, its address
+    globals bound), or None if there is no usable entry."""
+    hit = cache.load(key)
+    if hit is None:
+        return None
+    alias = cache.alias_from_plan(graph, hit.alias_plan)
+    run = _runner(graph, hit.address, hit.ir, alias, fallback, _collector(hit.addresses),
+                  hit.addresses)
+    run.note = "from disk cache"
+    run.cache_key = key
+    return run
+
+
+def cached_specialization(graph, types: list, options):
+    """``(index key, hit)`` for a region's ``graph`` called with live-in ``types``
+    under ``cache=True``: ``hit`` is ``(optimized graph, run)`` when the disk
+    cache holds both, found without type inference or passes (graphcache.py,
+    Note [skipping inference and passes]); else None, and the dispatcher
+    compiles and calls ``remember_specialization`` with the index key (None:
+    the region cannot be indexed)."""
+    from . import graphcache
+    k = graphcache.key(graph, types, options)
+    if k is None:
+        return None, None
+    found = graphcache.load(k)
+    if found is None:
+        return k, None
+    optimized, entry_key = found
+    from pyjit import config
+    if config.checking():
+        again, _ = cache.key(optimized, getattr(options, "level", "O1"), options)
+        if again != entry_key:
+            raise InternalError(f"graph index {k[:16]}: its graph has key {again}, not {entry_key}")
+    with _cached_lock:
+        run = _from_entry(optimized, entry_key, _Reference(optimized))
+    return k, (None if run is None else (optimized, run))
+
+
+def remember_specialization(index_key: str, optimized, run) -> None:
+    """After a compile under ``cache=True``: index the entry ``run`` came from (if
+    it has one) by ``index_key`` (``cached_specialization``)."""
+    entry_key = getattr(run, "cache_key", None)
+    if entry_key is not None:
+        from . import graphcache
+        graphcache.remember(index_key, optimized, entry_key)
 
 
 def _collector(table: list):

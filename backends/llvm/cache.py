@@ -21,7 +21,8 @@ Note [disk cache key]
     The key hashes the *typed, optimized graph* as ``print_graph`` prints it,
     plus the level, every option (fastmath, …), the CPU, and the versions of
     pyjit (version and a fingerprint of the source files that map a graph to
-    code, Note [source fingerprint]), llvmlite, numpy and Python.  The graph is what the backend compiles: inlined callees are in it
+    code, Note [source fingerprint]), llvmlite, numpy and Python.  The graph is
+    what the backend compiles: inlined callees are in it
     as their nodes, folded globals as ``const {value=3.5}`` (literals print
     with ``repr``, which round-trips; numpy scalars at their precision) and the
     live-in types in its header and values.  Objects the printer shows only by
@@ -36,7 +37,10 @@ Note [disk cache key]
     inference, but the bytecode does not say what inlining and folding read
     (callees' code, globals' values), nor the live-in types: each would need
     its own guard list, and a missed one is a stale hit.  The graph has all
-    of them by construction, and inference costs ~1 ms.
+    of them by construction.  The region's graph as the frontend built it has
+    them too: graphcache.py keys a second index on it and the live-in types,
+    so that a warm first call skips inference and the passes (Note [skipping
+    inference and passes]); this key stays the one the code is stored under.
 
 Note [position-independent code]
     The cached object must run in a process where every address differs.

@@ -182,6 +182,17 @@ class Graph:
         self.exits: list[Exit] = []
         self._ids = itertools.count()
 
+    def __getstate__(self):
+        # pickled by the disk cache (backends/llvm/graphcache.py): the id counter as
+        # the next id, since pickling itertools objects is deprecated
+        state = dict(self.__dict__)
+        state["_ids"] = n = next(self._ids)
+        self._ids = itertools.count(n)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _ids=itertools.count(state["_ids"]))
+
     def new_value(self, type: Type | None = None, hint: str | None = None) -> Value:
         return Value(next(self._ids), type, hint)
 

@@ -184,6 +184,9 @@ class Const(Type):
     def __setattr__(self, name, value):
         raise AttributeError("Const is immutable")
 
+    def __reduce__(self):
+        return (Const, (self.value,))
+
     def __eq__(self, other):
         return isinstance(other, Const) and other.value is self.value
 
@@ -299,6 +302,9 @@ class UnionT(Type):
 
     def __setattr__(self, name, value):
         raise AttributeError("UnionT is immutable")
+
+    def __reduce__(self):
+        return (UnionT, (self.members,))
 
     def __eq__(self, other):
         return isinstance(other, UnionT) and other.members == self.members

@@ -3,6 +3,7 @@ results, a miss after every edit the compiled code depends on, and no failure
 of the cache (corrupt entries, an unwritable directory, racing writers) ever
 reaching the program.  Each run is a fresh interpreter (``_run``)."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 import pyjit
 from pyjit.backends.llvm import cache
+from pyjit.ir.types import Const
 
 CHILD = r'''
 import json, sys
@@ -26,6 +28,9 @@ expected = kmod.f(*args)
 jf = pyjit.jit(kmod.f, **req["options"])
 got = jf(*args)
 specs = [(s.backend, s.note) for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+# found through the graph index: no type inference, no passes (graphcache.py)
+indexed = [s.entry is not None and "infer" not in s.stages
+           for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
 if req.get("twice"):  # the same keys again, in a new jitted copy
     jf = pyjit.jit(kmod.f, **req["options"])
     again = jf(*args)
@@ -38,7 +43,8 @@ def bits(x):  # the exact value: type, dtype, shape and every byte
     return [type(x).__name__, a.dtype.str, list(a.shape), a.tobytes().hex()]
 
 print(json.dumps({"expected": repr(expected), "got": repr(got), "types": [type(expected).__name__, type(got).__name__],
-                  "bits": [bits(expected), bits(got)], "specs": specs, "explain": report}))
+                  "bits": [bits(expected), bits(got)], "specs": specs, "indexed": indexed,
+                  "explain": report}))
 '''
 
 SUMSQ = """
@@ -112,10 +118,102 @@ def _entries(env, suffix=".pjc"):
 def test_hit_in_a_new_process_gives_identical_results(env):
     _write(env, SUMSQ)
     first = _run(env)
-    assert first["miss"] and _entries(env)
+    assert first["miss"] and _entries(env) and not any(first["indexed"])
     second = _run(env)
     assert _hit(env, second), second
     assert second["got"] == first["got"]
+    # Note [skipping inference and passes]: found by the graph index
+    assert _entries(env, ".pjg") and all(second["indexed"]), second
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "no entry"])
+def test_a_damaged_graph_index_falls_back_to_the_entry(env, damage):
+    _write(env, SUMSQ)
+    _run(env)
+    [index] = _entries(env, ".pjg")
+    data = index.read_bytes()
+    if damage == "no entry":  # the index names an entry that is gone: compiled again
+        for p in _entries(env) + _entries(env, ".so"):
+            p.unlink()
+    else:
+        index.write_bytes(data[:len(data) // 2] if damage == "truncate" else os.urandom(len(data)))
+    again = _run(env)
+    assert not any(again["indexed"]), again
+    if damage == "no entry":
+        assert again["miss"]
+    else:
+        assert _hit(env, again)  # through the entry's own key
+    assert all(_run(env)["indexed"])  # and indexed again
+
+
+def _index_round_trip(fn, *args):
+    """Compile ``fn`` with ``cache=True``, load each specialization's optimized
+    graph back from its index file, and compare it with the compiled one."""
+    from pyjit.backends.llvm import graphcache
+    from pyjit.ir.printer import print_graph
+    jf = pyjit.jit(fn, cache=True)
+    jf(*args)
+    cache.flush()
+    specs = [(r, s) for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()
+             if getattr(s.entry, "cache_key", None) is not None]   # stored in the cache
+    assert specs, fn
+    for region, spec in specs:
+        types, it = [], iter(spec.key)
+        for li in region.graph.inputs:
+            types.append(Const(li.static) if li.is_static else next(it))
+        k = graphcache.key(region.graph, types, region.dispatcher.options)
+        loaded, entry_key = graphcache.load(k)
+        assert print_graph(loaded) == print_graph(spec.graph)
+        assert entry_key == cache.key(loaded, region.dispatcher.options.level,
+                                      region.dispatcher.options)[0]
+
+
+def _strided(a):
+    return np.tanh(a) * 2.0 - a.T[0].sum()
+
+
+def _uses_modules(a, b):
+    return np.sqrt(a * a + b * b) * np.exp(-b) + math.pi * a.sum()
+
+
+def _loops(x, out):
+    n = x.shape[0]
+    for i in range(n):
+        t = 0
+        for j in range(i):
+            t += int(x[j] > 0.5)
+        out[i] = float(t) / (i + 1) if i % 2 else math.sqrt(abs(x[i]))
+    return out, x.shape
+
+
+def test_graph_index_round_trip(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYJIT_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(3)
+    # (not _sumsq or _exp2: test_same_key_twice_in_one_process needs their keys
+    # uncompiled in this process)
+    _index_round_trip(_strided, rng.random((4, 5))[:, ::2])
+    _index_round_trip(_uses_modules, rng.random(6), rng.random(6).astype(np.float32))
+    _index_round_trip(_loops, rng.random(9), np.zeros(9))
+
+
+def _changes(x):
+    return x + 1.0
+
+
+def test_graph_index_objects_are_found_by_stable_name(monkeypatch, tmp_path):
+    # an object the graph holds is taken from this process only if its stable
+    # name is the same: a function whose code changed is a miss
+    from pyjit.backends.llvm import graphcache
+    monkeypatch.setenv("PYJIT_CACHE_DIR", str(tmp_path))
+    graphcache.remember("k1", [np.sin, math, np.dtype("float32"), _changes, np.float64(2.5)], "e")
+    got, entry_key = graphcache.load("k1")
+    assert entry_key == "e" and got[:4] == [np.sin, math, np.dtype("float32"), _changes]
+    assert got[4] == 2.5 and type(got[4]) is np.float64
+    monkeypatch.setattr(_changes, "__code__", (lambda x: x + 2.0).__code__)
+    assert graphcache.load("k1") is None
+    # an object without a stable name: nothing is stored
+    graphcache.remember("k2", [_UserClass()], "e")
+    assert graphcache.load("k2") is None and not list(tmp_path.glob("*k2*"))
 
 
 @pytest.mark.parametrize("edit", [
