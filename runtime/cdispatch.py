@@ -139,7 +139,7 @@ def _native_plan(spec):
                 if item.kind == "value":
                     boxes.append(parts[0])
                 else:
-                    boxes.append((BOX_CALL, 0, functools.partial(_materialize(), item.kind), tuple(parts)))
+                    boxes.append((BOX_CALL, 0, functools.partial(_materialize, item.kind), tuple(parts)))
             exits.append((e.kind == "resume", tuple(boxes)))
     except NotLowerable:
         return None
@@ -174,9 +174,11 @@ def _native_address(run) -> int | None:
     return getattr(run, "native_address", None) or None
 
 
-def _materialize():
+def _materialize(kind: str, values: list):
+    """An exit's stack item rebuilt (a loop's iterator) by the numpy backend's
+    interpreter, imported on the first such exit, not with the plan."""
     from pyjit.backends.numpy.interpreter import materialize
-    return materialize
+    return materialize(kind, values)
 
 
 def _has_array(t) -> bool:
