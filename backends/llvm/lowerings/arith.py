@@ -65,8 +65,12 @@ def _truediv(ctx, b, node, args):
     out = node.out_type
     x, y = (cast(ctx, b, v, t, out) for v, t in zip(args, node.in_types))
     if all(_is_py(t) for t in node.in_types):
-        for v, t in zip(args, node.in_types):
-            if t == INT:  # CPython divides big ints exactly; doubles are exact below 2**53
+        # int / int: CPython divides big ints exactly, and the quotient of the two
+        # doubles is that only while both are below 2**53.  A float divided by an
+        # int converts the int (PyLong_AsDouble rounds to nearest even, as sitofp
+        # does) and divides the doubles: no check.
+        if all(t == INT for t in node.in_types):
+            for v in args:
                 big = b.or_(b.icmp_signed(">", v, ir.Constant(I64, 2 ** 53)),
                             b.icmp_signed("<", v, ir.Constant(I64, -2 ** 53)))
                 cg.bail_if(ctx, b, big)
