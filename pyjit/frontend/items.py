@@ -102,7 +102,11 @@ def shape(item):
     """What must agree between two items at a join besides their values."""
     if isinstance(item, Value):
         return Value
-    if isinstance(item, (Static, Null, Exhausted)):
+    if isinstance(item, Static):
+        # the very object: Static(0.0) == Static(-0.0) and Static(1) == Static(True)
+        # as dataclasses, but a join of them is not either one
+        return (Static, type(item.obj), id(item.obj))
+    if isinstance(item, (Null, Exhausted)):
         return item
     if isinstance(item, BoundMethod):
         return (BoundMethod, item.name)

@@ -24,6 +24,8 @@ from ..report.reasons import Unsupported
 from . import items as it
 from .cpython import table
 
+_LITERALS = (bool, int, float, complex, type(None))  # join as const values (_literals_as_values)
+
 INLINE_DEPTH = 3
 
 
@@ -149,6 +151,7 @@ class Translator:
             return self._loop_header(idx, preds, created)
         if not preds:
             return self._fail("PJ0011", "unreachable block", idx), None
+        self._literals_as_values(preds)
         shapes = {tuple(it.shape(x) for x in p.state.stack) for p in preds}
         if len(shapes) != 1:
             return self._fail("PJ0011", "operand stack differs at a join", idx), None
@@ -186,6 +189,28 @@ class Translator:
             p.target[0] = block
             p.target[1] = self._edge_args(sig, p.state)
         return block, State(env, stack, frozenset(maybe))
+
+    def _literals_as_values(self, preds: list[_Pending]) -> None:
+        """A conditional expression joins a value and a literal, or two literals, on
+        the stack (``x / n if n else 0.0``, ``1.0 if c else -0.0``): where the
+        items at a stack position differ and each is a value or a literal, the
+        literals become ``const`` values defined in the entry block (which
+        dominates every predecessor), joined by a block parameter."""
+        depths = {len(p.state.stack) for p in preds}
+        if len(depths) != 1:
+            return
+        for pos in range(depths.pop()):
+            items = [p.state.stack[pos] for p in preds]
+            if len({it.shape(x) for x in items}) == 1 or not all(
+                    isinstance(x, Value) or (isinstance(x, it.Static) and type(x.obj) in _LITERALS)
+                    for x in items):
+                continue
+            for p in preds:
+                x = p.state.stack[pos]
+                if isinstance(x, it.Static):
+                    stack = list(p.state.stack)
+                    stack[pos] = self.graph.entry.add("const", [], value=x.obj)
+                    p.state = p.state.fork(stack)
 
     def _loop_header(self, idx: int, preds: list[_Pending], created: dict):
         """A block entered by a back edge: every local the loop assigns is a parameter."""
