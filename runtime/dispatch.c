@@ -7,7 +7,8 @@
  *   1. checks the static live-ins and the inlined callees' globals by identity;
  *   2. computes the key in C: one 64-bit kind per dynamic live-in (exact float,
  *      int, bool, complex, None, UNBOUND, a registered numpy scalar type, or an
- *      exact ndarray by dtype number, ndim and layout); anything else has kind 0;
+ *      exact ndarray by dtype number, ndim, layout and writeability); anything
+ *      else has kind 0;
  *   3. finds the key among the specializations Python installed (_c_install):
  *        EAGER   -> (-1, ())                          "run the eager copy"
  *        PYENTRY -> entry(args)                       the backend's Python-level entry
@@ -98,6 +99,9 @@ pj_kind(PyObject *v)
         }
         int flags = PyArray_FLAGS(a);
         uint64_t layout = (flags & NPY_ARRAY_C_CONTIGUOUS) ? 1 : (flags & NPY_ARRAY_F_CONTIGUOUS) ? 2 : 3;
+        if (!(flags & NPY_ARRAY_WRITEABLE)) {
+            layout |= 4;  /* read-only: another key (Note [read-only arrays] in pyjit/ir/infer.py) */
+        }
         return ((uint64_t)1 << 32) | ((uint64_t)num << 16) | ((uint64_t)PyArray_NDIM(a) << 4) | layout;
     }
 #endif

@@ -50,6 +50,7 @@ _SCALAR = re.compile(r"[-+\w.]+")
 _COMPLEX = re.compile(r"\([-+\w.]*j\)")
 _DIMS = re.compile(r"[?,]*")
 _LAYOUT = re.compile(r":([CFA])\b")
+_READONLY = re.compile(r":ro\b")
 _NAMED_TYPES = {"int": INT, "float": FLOAT, "bool": BOOL, "complex": COMPLEX,
                 "None": NONE, "slice": SLICE, "ellipsis": ELLIPSIS, "undef": UNDEF}
 
@@ -172,7 +173,10 @@ class _Cursor:
         layout = _LAYOUT.match(self.text, self.pos)
         if layout:
             self.pos = layout.end()
-        return Array(dtype, dims.count("?"), layout.group(1) if layout else "C")
+        readonly = _READONLY.match(self.text, self.pos)
+        if readonly:
+            self.pos = readonly.end()
+        return Array(dtype, dims.count("?"), layout.group(1) if layout else "C", not readonly)
 
     def value(self):
         """An attribute value as ``printer.attr_text`` writes it."""

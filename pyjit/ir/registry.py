@@ -65,7 +65,12 @@ class OpDef:
         A ``UnionT`` input is one of its members on each path, so the rule runs
         for every combination of members and the results join (``float|f64 + f64``
         is ``f64``; ``float|f64 + 1`` is ``float|f64``).  Type rules never see a union.
+        Every result passes Note [read-only arrays] (readonly.py).
         """
+        from .readonly import read_only
+        return read_only(self, types, self._infer(types, attrs))
+
+    def _infer(self, types, attrs):
         from .types import UnionT, members, unify
         if self.rule is None:
             raise TypeRuleError(f"op {self.name} has no type rule")

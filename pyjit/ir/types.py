@@ -102,19 +102,27 @@ class NpScalar(Type):
 
 @dataclass(frozen=True, repr=False)
 class Array(Type):
-    """An ndarray of a numeric dtype, by ndim and layout (``C``, ``F`` or ``A``)."""
+    """An ndarray of a numeric dtype, by ndim and layout (``C``, ``F`` or ``A``),
+    and whether it may be written (Note [read-only arrays])."""
 
     dtype: np.dtype
     ndim: int
     layout: str = "C"
+    writeable: bool = True
 
     def __str__(self) -> str:
         dims = ",".join("?" * self.ndim)
         suffix = "" if self.layout == "C" else ":" + self.layout
+        if not self.writeable:
+            suffix += ":ro"
         return f"{dtype_name(self.dtype)}[{dims}]{suffix}"
 
     def with_(self, **changes) -> "Array":
-        fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout}
+        """This type with ``changes``; the rest, writeability included, kept: a rule
+        deriving its result from an input's type makes a read-only input's view
+        read-only (Note [read-only arrays])."""
+        fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout,
+                  "writeable": self.writeable}
         fields.update(changes)
         if fields["ndim"] <= 1 and fields["layout"] == "F":
             fields["layout"] = "C"
@@ -243,7 +251,9 @@ def typeof(value) -> Type:
     if value is UNBOUND:
         return UNDEF
     if cls is np.ndarray:
-        return Array(value.dtype, value.ndim, array_layout(value)) if value.dtype.kind in "biufc" else Opaque(cls)
+        if value.dtype.kind not in "biufc":
+            return Opaque(cls)
+        return Array(value.dtype, value.ndim, array_layout(value), value.flags.writeable)
     if isinstance(value, np.generic) and value.dtype.kind in "biufc":
         return NpScalar(value.dtype)
     if value is None:
@@ -359,7 +369,8 @@ def unify(a: Type, b: Type) -> Type | None:
             return UnionT(ms)
         return None
     if isinstance(a, Array) and isinstance(b, Array) and a.dtype == b.dtype and a.ndim == b.ndim:
-        return a.with_(layout="A")
+        return a.with_(layout=a.layout if a.layout == b.layout else "A",
+                       writeable=a.writeable and b.writeable)
     if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.items) == len(b.items):
         items = [unify(x, y) for x, y in zip(a.items, b.items)]
         if all(i is not None for i in items):
