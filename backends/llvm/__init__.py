@@ -223,8 +223,14 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, t
     types = [li.value.type for li in graph.inputs]
     pack, nin = packer(types)
     maybe = may_be_inputs(graph)
-    exits = [_exit_plan(e, alias, maybe) for e in graph.exits]
-    nout = max((n for _, n in exits), default=1)
+    # each exit's boxing is built the first time the Python path takes it: where the
+    # C dispatcher boxes (runtime/cdispatch.py), it never is (~1 ms of a warm first call)
+    nout = max((_exit_width(e, alias) for e in graph.exits), default=1)
+    boxes: dict = {}
+
+    def box_for(k):
+        box = boxes[k] = _exit_plan(graph.exits[k], alias, maybe)[0]
+        return box
     entry = _ENTRY(address)
     materialize = _materialize
     local = threading.local()  # slot buffers per thread: native code never re-enters
@@ -246,7 +252,7 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, t
             return fallback(args)
         allocated = begin_call()
         k = entry(iaddr, oaddr)
-        box, _ = exits[k]
+        box = boxes.get(k) or box_for(k)
         try:
             return k, box(obuf, ofbuf, (args, allocated), materialize)
         finally:
@@ -260,6 +266,12 @@ def _runner(graph, address: int, text: str, alias: dict, fallback, begin_call, t
     run.maybe = maybe             # exit arrays that may be live-ins (graphutil.may_be_inputs)
     run.addresses = table         # [(global suffix, symbolic name)]: what the code calls
     return run
+
+
+def _exit_width(e, alias) -> int:
+    """How many out slots exit ``e``'s values take (as ``_exit_plan`` counts them)."""
+    return sum(0 if alias.get(v) is not None and isinstance(v.type, Array) else slots(v.type)
+               for v in e.all_values())
 
 
 def _exit_plan(e, alias, maybe):
