@@ -11,14 +11,26 @@ Note [read-only arrays]
     the bytes object itself).  A result that may share an input's memory must
     stay read-only: rules that derive their result from an input's type keep
     it (``Array.with_``), and ``read_only`` marks the array results of every
-    op other than elementwise math and reductions (which allocate) read-only
-    when one of its array inputs is.  That may also mark a fresh array (a
-    copy): writing into it then runs in CPython, which is only slower.
+    op other than elementwise math, reductions and a list of ops that allocate
+    (copies, ``*_like``, products) or keep their inputs' types item by item
+    (tuples) read-only when one of its array inputs is.  That may also mark a
+    fresh array: writing into it then runs in CPython, which is only slower.
 """
 from __future__ import annotations
 
 from .registry import TypeRuleError
 from .types import Array, TupleT, UnionT
+
+
+# Ops whose rule already gives each array result its writeability: those that
+# always allocate their result (copies, products, scans, ``*_like``) and those that
+# pass their inputs' types through item by item (a tuple of a read-only and a
+# writeable array keeps the second writeable).
+_FRESH_OR_EXACT = frozenset({
+    "array.astype", "array.copy", "array.flatten", "np.copy", "np.cumprod", "np.cumsum",
+    "np.dot", "np.inner", "np.matmul", "matmul", "np.outer", "np.vdot", "np.empty_like",
+    "np.full_like", "np.ones_like", "np.zeros_like", "divmod", "round",
+    "build_tuple", "tuple_get", "check_bound"})
 
 
 def read_only(op, types, t):
@@ -28,7 +40,7 @@ def read_only(op, types, t):
         x = types[list(op.args).index(name)] if name in op.args else None
         if isinstance(x, Array) and not x.writeable:
             raise TypeRuleError("assignment destination is read-only")
-    if (op.elementwise and not op.mutates) or op.reduction:
+    if (op.elementwise and not op.mutates) or op.reduction or op.name in _FRESH_OR_EXACT:
         return t
     if not any(isinstance(x, Array) and not x.writeable for x in _arrays_in(types)):
         return t

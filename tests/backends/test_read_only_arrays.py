@@ -111,3 +111,35 @@ def test_the_key_tells_read_only_arrays_apart():
     assert str(typeof(b)) == "f64[?]:ro"
     for t in (typeof(b), typeof(b[::2]), typeof(np.asfortranarray(np.ones((2, 2))))):
         assert parse_type(str(t)) == t
+
+
+def _fresh_outputs(a, out):
+    b = np.empty_like(a)
+    c = a.copy()
+    pair = (a, out)
+    _, o = pair
+    for i in range(a.shape[0]):
+        b[i] = a[i] * 2.0
+        c[i] += 1.0
+        o[i] = a[i] - 1.0
+    return b, c, out
+
+
+@pytest.mark.parametrize("backend, level", LEVELS)
+def test_arrays_made_from_a_read_only_one_are_written_natively(backend, level):
+    # copies, *_like and a tuple's other items are writeable: the loop compiles
+    data, a = _read_only([1.0, -2.0, 3.5])
+    jitted = pyjit.jit(_fresh_outputs, backend=backend, level=level)
+    got = jitted(a, np.zeros(3))
+    want = _fresh_outputs(a, np.zeros(3))
+    assert all(np.array_equal(g, w) for g, w in zip(got, want))
+    assert all(g.flags.writeable for g in got)
+    assert np.frombuffer(data).tolist() == [1.0, -2.0, 3.5]
+    specs = [s for r in jitted.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert specs and all(s.entry is not None and s.reason is None for s in specs)
+
+
+def test_the_ops_known_to_allocate_are_registered():
+    from pyjit.ir import registry
+    from pyjit.ir.readonly import _FRESH_OR_EXACT
+    assert _FRESH_OR_EXACT <= set(registry.OPS)
