@@ -129,13 +129,20 @@ def clear() -> int:
 # ---- the key ------------------------------------------------------------------------
 
 def key(graph, level: str, options) -> tuple[str | None, str | None]:
-    """``(hex digest, None)`` for a cacheable graph, ``(None, why)`` otherwise."""
-    # every option, so that one added later cannot be forgotten here (``cache``
-    # itself does not change the code)
+    """``(hex digest, None)`` for a cacheable graph, ``(None, why)`` otherwise.
+    Every option is in it, so that one added later cannot be forgotten here."""
+    return digest_key([_MAGIC.decode(), level, print_graph(graph)], options, _constants(graph))
+
+
+def digest_key(parts: list, options, constants) -> tuple[str | None, str | None]:
+    """``(hex digest, None)`` of ``parts``, the environment, every option but
+    ``cache`` (``cache`` itself does not change the code) and the stable names of
+    ``constants``; ``(None, why)`` if one has none.  The entry key and the graph
+    index's key (graphcache.py) both are one."""
     opts = [f"{k}={v!r}" for k, v in sorted(vars(options).items()) if k != "cache"]
-    parts = [_MAGIC.decode(), _environment(), level, *opts, print_graph(graph)]
+    parts = [*parts, _environment(), *opts]
     seen: dict = {}
-    for value in _constants(graph):
+    for value in constants:
         if id(value) in seen:
             continue
         stable = _stable(value)

@@ -54,7 +54,7 @@ from . import cache
 _SUFFIX = ".pjg"
 _MAGIC = b"PYJIT-GRAPH %d\n" % cache.FORMAT
 _BY_VALUE = (type(None), bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset,
-             slice, type(Ellipsis), np.generic, np.ndarray)
+             slice, type(Ellipsis))
 
 
 class _Miss(Exception):
@@ -64,20 +64,12 @@ class _Miss(Exception):
 def key(graph, types: list, options) -> str | None:
     """The index key of ``graph`` (a region's, untyped) called with live-in
     ``types``; None when some constant has no stable name."""
-    opts = [f"{k}={v!r}" for k, v in sorted(vars(options).items()) if k != "cache"]
     from pyjit import config
     # keeping small regions changes which keys compile at all (passes/cost.py)
-    parts = ["graph index", cache._environment(), getattr(options, "level", "O1"), *opts,
+    parts = ["graph index", getattr(options, "level", "O1"),
              f"keep_small={config.keep_small_regions()}",
              print_graph(graph), "types: " + ", ".join(str(t) for t in types)]
-    names = set()
-    for value in _walk_all(graph, types):
-        stable = cache._stable(value)
-        if stable is None:
-            return None
-        names.add(stable)
-    parts += sorted(names)
-    return cache._digest("\n".join(parts).encode()).hex()
+    return cache.digest_key(parts, options, _walk_all(graph, types))[0]
 
 
 def _walk_all(graph, types):

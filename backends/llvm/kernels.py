@@ -273,7 +273,7 @@ def _broadcast_shape(ctx, b, arrays, ndim):
 def _maybe_not_c_order(b, arrays, shape, ndim):
     """An i1: whether numpy's 'K' order may not be C for these operands (Note
     [result memory order])."""
-    zero = ir.Constant(I64, 0)
+    zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
     bad = ir.Constant(ir.IntType(1), 0)
     for _, lv, t in arrays:
         prev = ir.Constant(I64, 2 ** 63 - 1)
@@ -281,7 +281,7 @@ def _maybe_not_c_order(b, arrays, shape, ndim):
             d = k + ndim - t.ndim
             s = b.extract_value(lv, [2, k])
             mag = b.select(b.icmp_signed("<", s, zero), b.neg(s), s)
-            one = ir.Constant(I64, 1)  # a broadcast axis (extent 1) has stride 0 for numpy
+            # a broadcast axis (extent 1) has stride 0 for numpy
             counts = b.and_(b.and_(b.icmp_signed("!=", mag, zero),
                                    b.icmp_signed(">", b.extract_value(lv, [1, k]), one)),
                             b.icmp_signed(">", shape[d], one))
