@@ -14,7 +14,9 @@ the dispatcher answers ``(exit number, values)``:
 
 It never raises into user code: an internal error is logged, counted as
 PJ0010 and answered with "run the eager copy" — except under ``PYJIT_CHECK=1``
-(the tests), where it propagates so that bugs cannot hide.
+(the tests), where it propagates so that bugs cannot hide.  A key whose
+compilation failed so is cached as eager with that reason (explain shows it):
+it is not compiled, and logged, again on every call.
 """
 from __future__ import annotations
 
@@ -127,7 +129,7 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
         key = tuple(typeof(args[i]) for i in self.dynamic)
         spec = self.cache.get(key)
         if spec is None:
-            spec = self.cache[key] = _outside_capture(self._specialize, key)
+            spec = self.cache[key] = self._specialize_once(key)
         if self._c_on:
             cdispatch.serve(self, args, spec)
         if spec.entry is None:
@@ -149,6 +151,22 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             log("bailouts", "%s: PJ0018 bailout from %r: CPython resumes at this line",
                 exit_where(self.region, result[0]), self)
         return result
+
+    def _specialize_once(self, key: tuple) -> Specialization:
+        """``_specialize``.  If it fails (a pyjit bug), the key runs eagerly from then
+        on, with the error as its reason: compiling again would fail again, at the
+        cost of a compile and a logged error on every call."""
+        try:
+            return _outside_capture(self._specialize, key)
+        except GraphBreakError:
+            raise
+        except Exception as exc:
+            if not config.checking():
+                filename = next((n.loc[0] for n in self.region.graph.nodes() if n.loc), "")
+                why = Unsupported("PJ0010", f"compiling failed: {type(exc).__name__}: {exc}",
+                                  filename=filename or "", lineno=min(self.region.lines, default=None))
+                self.cache[key] = Specialization(key, reason=why)
+            raise
 
     def _guard_failed(self, name: str):
         stats = self.stats

@@ -202,3 +202,24 @@ def test_bailout_resumes_the_loop_in_cpython():
     for n in (5, 30, 60, 100, 60):
         assert f(n) == power3(n)
     assert dispatcher(f).stats.bailouts >= 2
+
+
+def test_a_failed_compile_is_not_retried(monkeypatch):
+    """A pyjit bug while compiling a key (here, the backend raising) runs that key
+    eagerly from then on, with the error in explain: it is not compiled again,
+    and logged again, on every call."""
+    from pyjit.backends import llvm
+    attempts = []
+
+    def broken(graph, options=None):
+        attempts.append(graph)
+        raise RuntimeError("boom")
+    monkeypatch.setenv("PYJIT_CHECK", "0")  # the tests' default re-raises internal errors
+    monkeypatch.setattr(llvm, "compile_graph", broken)
+    jf = pyjit.jit(norm2, backend="llvm")
+    a = np.arange(5.0)
+    assert [jf(a) for _ in range(4)] == [norm2(a)] * 4
+    assert len(attempts) == 1
+    report = str(pyjit.explain(jf))
+    assert "PJ0010" in report and "RuntimeError: boom" in report, report
+    assert dispatcher(jf).stats.eager_calls == 4
