@@ -68,6 +68,16 @@ def checked(ctx, b, name: str, x, y):
     return b.extract_value(r, 0)
 
 
+def checked_later(ctx, b, name: str, x, y):
+    """``checked``, but an overflow only raises the region's overflow flag, tested
+    where it leaves (Note [deferred overflow checks] in deferred.py)."""
+    fn = ctx.intrinsic(f"llvm.{name}.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
+    r = b.call(fn, [x, y])
+    flag = ctx.overflow_flag
+    b.store(b.or_(b.load(flag), b.extract_value(r, 1)), flag)
+    return b.extract_value(r, 0)
+
+
 def py_int_floordiv(ctx, b, x, y):
     """Python's ``//`` on ints: floor, ZeroDivisionError and -2**63 // -1 bail out."""
     bail_if(ctx, b, b.icmp_signed("==", y, ZERO64))

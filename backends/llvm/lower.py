@@ -14,6 +14,7 @@ result is packed back with its own tag (see ``_lower_over_members``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+import functools
 import itertools
 
 from llvmlite import ir
@@ -25,6 +26,7 @@ from pyjit.ir.verify import _dominators, reverse_postorder
 from pyjit.passes.graphutil import natural_loops
 
 from . import cgutils as cg
+from . import deferred as deferred_checks
 from . import engine
 from . import hoist
 from . import fpflags
@@ -78,6 +80,7 @@ class NodeView:
     inputs: list          # the graph values, for lowerings that look at constants
     guarded: bool = False  # cannot overflow where used (facts.py, Note [guarded range arithmetic])
     hoisted: dict | None = None  # {dim: i1 "every iteration in bounds"} (hoist.py)
+    deferred: bool = False  # overflow sets the flag tested on exit (Note [deferred overflow checks])
 
 
 class Lowering:
@@ -94,6 +97,9 @@ class Lowering:
         self.exit_blocks: dict = {}
         self.current_exit = None
         self.current_checkpoint = None  # Note [floating-point flags and checkpoints] (fpflags.py)
+        self.checks_fp = False
+        self.overflow_flag = None  # the i1 of Note [deferred overflow checks] (deferred.py)
+        self.deferred: frozenset = frozenset()
         self._leave: dict = {}
         self._decls: dict = {}
         self.alias = _input_aliases(graph)
@@ -142,9 +148,18 @@ class Lowering:
             blk = self.fn.append_basic_block(name=f"leave{k}.fp")
             lb = ir.IRBuilder(blk)
             fence = [self.values.get(v) for v in self.graph.exits[k].all_values()]
-            lb.cbranch(fpflags.raised(self, lb, fence), self._exit_block(checkpoint), self._exit_block(k))
+            lb.cbranch(self._flags_up(lb, fence), self._exit_block(checkpoint), self._exit_block(k))
             self._leave[(k, checkpoint)] = blk
         return self._leave[(k, checkpoint)]
+
+    def _flags_up(self, b, fence=()):
+        """An i1: must the region leave through its checkpoint?  A numpy
+        floating-point flag or the deferred overflow flag is up."""
+        up = fpflags.raised(self, b, fence) if self.checks_fp else None
+        if self.overflow_flag is not None:
+            flag = b.load(self.overflow_flag)
+            up = flag if up is None else b.or_(up, flag)
+        return up
 
     def _exit_block(self, k: int):
         if k not in self.exit_blocks:
@@ -163,14 +178,21 @@ class Lowering:
             self.values[li.value] = load_value(b, self.inbuf, offset, t)
             offset += slots(t)
         order = reverse_postorder(g)
-        checks_fp = fpflags.supported() and fpflags.needed(g)
-        fp_before, fp_end = fpflags.plan(g, order) if checks_fp else ({}, {})
+        checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
+        checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
+        self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan)
+        if self.deferred:  # Note [deferred overflow checks]
+            self.overflow_flag = self.alloca(ir.IntType(1))
+            b.position_at_end(b.block)  # the alloca went in before b's position
+            b.store(ir.Constant(ir.IntType(1), 0), self.overflow_flag)
+        checks = checks_fp or bool(self.deferred)
+        fp_before, fp_end = checkpoint_plan() if checks else ({}, {})
 
         def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
             return (found | {fp_end.get(blk) for blk in blocks}) - {None}
         loops = natural_loops(g)
-        self.sweeps = sweep.plan(g, order, loops, checkpoints if checks_fp else None)  # Note [sweeping dead arrays]
+        self.sweeps = sweep.plan(g, order, loops, checkpoints if checks else None)  # Note [sweeping dead arrays]
         loop_blocks = {blk for lp in loops for blk in lp.blocks}
         if checks_fp:
             fpflags.clear(self, b)
@@ -204,7 +226,7 @@ class Lowering:
                         fpflags.tested_before(node, blk in loop_blocks):
                     ok = self.fn.append_basic_block(name="fp.ok")
                     fence = self._fp_values + [self.values.get(v) for v in node.inputs]
-                    b.cbranch(fpflags.raised(self, b, fence), self._exit_block(self.current_checkpoint), ok)
+                    b.cbranch(self._flags_up(b, fence), self._exit_block(self.current_checkpoint), ok)
                     b.position_at_end(ok)
                     self._fp_values = []
                 out = node.outputs[0]
@@ -325,7 +347,14 @@ class Lowering:
         bail = self.fn.append_basic_block(name=f"hoist.exit{plan.exit}")
         cont = self.fn.append_basic_block(name="hoist.ok")
         b.cbranch(all_ok, cont, bail).set_weights([1 << 20, 1])
-        self._store_exit(ir.IRBuilder(bail), plan.exit, entry_values)
+        bb = ir.IRBuilder(bail)
+        if self.current_checkpoint is not None and self.current_checkpoint != plan.exit:
+            # a bailout with a flag up leaves through the checkpoint (fpflags.py)
+            store = self.fn.append_basic_block(name=f"hoist.exit{plan.exit}.store")
+            bb.cbranch(self._flags_up(bb, list(entry_values.values())),
+                       self._exit_block(self.current_checkpoint), store)
+            bb = ir.IRBuilder(store)
+        self._store_exit(bb, plan.exit, entry_values)
         b.position_at_end(cont)
         for c in plan.checks:
             self.hoisted.setdefault(c.node, {})[c.dim] = all_ok
@@ -341,25 +370,27 @@ class Lowering:
             r = self._lower_over_members(b, node, op, fn, in_types, args)
         else:
             view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
-                            self.facts.guarded(node), self.hoisted.get(node))
+                            self.facts.guarded(node), self.hoisted.get(node),
+                            deferred=node in self.deferred)
             r = fn(self, b, view, args)
-        if node.op in _INT_OPERATORS and _numpy_int(node.outputs[0].type) and self.current_exit is not None:
-            self._bail_on_int_warning(b, node, args, in_types, r)
+            self._bail_on_int_warning(b, node.op, view.out_type, args, in_types)
         return r
 
-    def _bail_on_int_warning(self, b, node, args, in_types, r):
+    def _bail_on_int_warning(self, b, op: str, out_t, args, in_types):
         """numpy's scalar operators on integers warn (``overflow encountered in
         scalar add``, ``divide by zero encountered in scalar floor_divide``) where
         the ufuncs and arrays wrap quietly: bail out there, and CPython runs the
-        statement (Note [numpy integer scalars warn])."""
+        statement (Note [numpy integer scalars warn]).  For an operand that is a
+        union, per member (``_lower_over_members``): ``s += a[i]`` with ``s = 0``."""
+        if op not in _INT_OPERATORS or not _numpy_int(out_t) or self.current_exit is None:
+            return
         from .lowerings.convert import cast
-        out_t = node.outputs[0].type
         w = out_t.dtype.itemsize * 8
         signed = out_t.dtype.kind == "i"
         xs = [cast(self, b, v, t, out_t) for v, t in zip(args, in_types)]
         zero = ir.Constant(xs[0].type, 0)
         minimum = ir.Constant(xs[0].type, -(1 << (w - 1)) if signed else 0)
-        op = node.op[1:] if node.op in ("iadd", "isub", "imul", "ifloordiv", "imod") else node.op
+        op = op[1:] if op in ("iadd", "isub", "imul", "ifloordiv", "imod") else op
         if op in ("add", "sub", "mul"):
             ty = xs[0].type
             name = f"llvm.{'s' if signed else 'u'}{op}.with.overflow.i{w}"
@@ -405,6 +436,7 @@ class Lowering:
             types = [m for _, m in combo]
             view = NodeView(node.op, node.attrs, types, op.infer(types, node.attrs), node.inputs)
             r = fn(self, b, view, parts)
+            self._bail_on_int_warning(b, node.op, view.out_type, parts, types)
             incoming.append((self.convert(b, r, view.out_type, out_t), b.block))
             b.branch(merge)
             b.position_at_end(no)

@@ -333,14 +333,36 @@ def _bailouts(r, decoded) -> list:
     return out
 
 
+# A bailout to the region's first statement may also come from a check made on the
+# way out: a numpy floating-point flag (backends/llvm/fpflags.py) or an int overflow
+# deferred to the exits (backends/llvm/deferred.py); CPython then re-ran the region.
+_RERUN = "a check deferred to the region's exit (int overflow, numpy float flags)"
+
+
 def _checks(r, k: int) -> tuple:
+    from pyjit.ir.registry import OPS
     graphs = [s.graph for s in r.dispatcher.cache.values() if s.graph is not None] or [r.graph]
     ops = []
     for g in graphs:
         for n in g.nodes():
-            if n.exit == k and n.op not in ops:
+            if n.exit == k and n.op not in ops and getattr(OPS.get(n.op), "may_raise", True):
                 ops.append(n.op)
+    if any(k == _first_exit(g) for g in graphs):
+        ops.append(_RERUN)
     return tuple(ops)
+
+
+def _first_exit(g):
+    """The exit of the region's first statement (its checkpoint, fpflags.py)."""
+    block, seen = g.entry, set()
+    while block is not None and block not in seen:
+        seen.add(block)
+        for n in block.nodes:
+            if n.exit is not None:
+                return n.exit
+        t = block.term
+        block = t.targets[0][0] if t is not None and t.kind == "br" else None
+    return None
 
 
 def _break(u, kind: str, function: str = "", statement: tuple = ()) -> GraphBreak:

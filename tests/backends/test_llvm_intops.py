@@ -103,3 +103,30 @@ def test_arrays(dtype):
 
 def test_bool_array_invert():
     agree(_looped("np.invert(a)"), np.array([True, False, True]), 0)
+
+
+def int_array_sum(a, start):
+    s = start
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_sum_of_an_int_array_from_a_python_int(dtype):
+    """``s = 0; s += a[i]``: ``s`` is ``int`` on entry and the numpy integer after.
+    For int64 that is the union ``i64|int`` at the loop header (one machine
+    representation), compiled member by member, with numpy's overflow warning
+    for the scalar add as in CPython.  Other widths do not unify with ``int``
+    (PJ0007, ir/types.py ``unify``): CPython runs them, with the same results."""
+    native = dtype == "i8"
+    info = np.iinfo(dtype)
+    small = np.arange(6).astype(dtype)
+    agree(int_array_sum, small, 0, native=native)
+    agree(int_array_sum, np.zeros(0, dtype), 0, native=native)  # s stays the Python int
+    agree(int_array_sum, np.array([info.max, 1, 0], dtype), 0, native=native)  # warns, wraps
+    agree(int_array_sum, small, int(info.max), native=native)  # int + the dtype's scalar overflows
+    agree(int_array_sum, small[::-2], 3, native=native)
+    if info.min < 0:
+        agree(int_array_sum, np.array([info.min, -1], dtype), 0, native=native)
+    agree(int_array_sum, small, 2 ** 70, native=False)    # OverflowError: CPython's message

@@ -51,7 +51,9 @@ def _add_sub_mul(ctx, b, node, args):
         # arithmetic], Note [item offsets])
         r = (b.add if base == "add" else b.sub)(x, y, flags=("nsw",))
     elif ct == INT:
-        r = cg.checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y)
+        # a deferred check sets the flag tested on exit (Note [deferred overflow checks])
+        checked = cg.checked_later if node.deferred else cg.checked
+        r = checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y)
     elif kind == "b":
         raise NotLowerable(f"{base} on numpy bools")
     else:
