@@ -63,6 +63,15 @@ class Decoded:
             out.append(i + 1)
         return [j for j in out if j < len(self.instrs)]
 
+    def observed(self, i: int) -> frozenset | None:
+        """The locals whose values the code from index ``i`` on may read (Note
+        [dead locals at exits]), or None for "any": the function may look at its
+        own frame (``locals()``, ``exec``, ``sys._getframe``...).  Cell variables
+        are always included (liveness tracks fast locals only)."""
+        if i >= len(self.live) or _introspects(self.code):
+            return None
+        return self.live[i] | frozenset(self.code.co_cellvars) | frozenset(self.code.co_freevars)
+
     def lineno(self, i: int) -> int | None:
         for j in range(i, len(self.instrs)):
             ins = self.instrs[j]
@@ -196,6 +205,32 @@ def _handler_state(d: Decoded, i: int, state) -> frozenset:
     return frozenset()
 
 
+# Note [dead locals at exits]
+#     An exit stores back into the frame the locals the region assigned, but only
+#     those the code from the exit's target on may read (``Decoded.observed``:
+#     the liveness below, where ``del x`` counts as a read of x's binding).  A
+#     dead local is never read again before being written, so its stale value in
+#     the frame is never seen; not carrying it means its value need not stay in
+#     a register across the region's loops, nor be boxed on the way out
+#     (pairwise distances: the inner loop's ``t``, ``k`` and ``d`` are dead after
+#     ``out[i, j] = ...``; 10% faster).  The other side: a later region must not
+#     load a dead local as a live-in (an earlier exit may not have stored it):
+#     a join that needs its value gets UNBOUND (translate.py ``_edge_value``).
+#     Exact for the program's own reads; a function that may look at its frame
+#     (``locals()``, ``exec``, ``sys._getframe``, ``inspect``: any of the names
+#     below in ``co_names``) keeps every local, and cell variables are always kept.
+#     A debugger or a frame walked from a callee could see a stale dead local.
+
+# Names through which a function can see its own locals: it keeps every local exact.
+_FRAME_READERS = frozenset({"locals", "vars", "dir", "exec", "eval", "breakpoint", "_getframe",
+                            "currentframe", "f_locals", "stack", "trace", "getouterframes",
+                            "getinnerframes", "settrace", "set_trace", "frame"})
+
+
+def _introspects(code) -> bool:
+    return not _FRAME_READERS.isdisjoint(code.co_names)
+
+
 def _liveness(d: Decoded) -> None:
     """Backward may-analysis: locals that may be read before being written."""
     n = len(d.instrs)
@@ -213,7 +248,9 @@ def _liveness(d: Decoded) -> None:
             for h in handler_targets:  # any index may raise into a handler
                 out |= live[h]
             ins = d.instrs[i]
-            new = (out - frozenset(_store_names(ins))) | frozenset(_load_names(ins))
+            # ``del x`` reads x's binding (UnboundLocalError if unbound): a use, then a kill
+            new = (out - frozenset(_store_names(ins))) | frozenset(_load_names(ins)) | \
+                frozenset(table.deletes(ins) if isinstance(ins, Instr) else ())
             if new != live[i]:
                 live[i] = new
                 changed = True

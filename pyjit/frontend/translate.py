@@ -250,7 +250,11 @@ class Translator:
         if name in state.env:
             return state.env[name]
         if self.depth == 0 and name in self.fn.d.defined[self.start]:
-            return self.live_in(name)
+            observed = self.fn.d.observed(self.start)
+            if observed is None or name in observed:
+                return self.live_in(name)
+            # dead here: an earlier region's exit may not have stored it (Note [dead
+            # locals at exits] in decode.py), and no path reads this value
         return self.undef()
 
     def undef(self) -> Value:
@@ -491,8 +495,9 @@ class Translator:
     def make_exit(self, kind: str, target_idx: int, state: State) -> int | Unsupported:
         d = self.fn.d
         names, values = [], []
+        observed = d.observed(target_idx)  # Note [dead locals at exits] (decode.py)
         for name in sorted(self.assigned):
-            if name in state.env:
+            if name in state.env and (observed is None or name in observed):
                 names.append(name)
                 values.append(state.env[name])
         base = len(d.kinds[self.start])

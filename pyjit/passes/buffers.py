@@ -38,7 +38,9 @@ every node that may take it (``node.exit``: the LLVM backend may bail out of any
 node, an allocation failing included) and by the terminator that leaves
 through it.  So a value used inside a loop and defined before it is live over
 the whole loop, and a value stored at an exit is live up to it; a named local
-stays live until the last statement whose resume exit stores it.  A root's
+stays live until the last statement whose resume exit stores it (an exit stores
+a local only where the code after it may read it: Note [dead locals at exits]
+in pyjit/frontend/decode.py).  A root's
 range is the hull ``[first, last]`` of the positions where it, or any value that
 may alias it, is live.
 
@@ -54,7 +56,8 @@ These roots get a **dedicated** buffer, shared with nothing (``Buffer.reason``):
 - ``mutated``: written in place after its definition (``x[i] = v``, ``x += y``);
 - ``loop-carried``: a value of the previous iteration that aliases it is still
   live where it is recomputed (``x = x * 2`` in a loop, or ``x`` stored at a
-  resume exit of a later statement): each iteration needs a fresh allocation,
+  resume exit of a later statement, where it is read again): each iteration
+  needs a fresh allocation,
   and two instances exist at once (counted twice in every figure);
 - ``unknown size``.
 
