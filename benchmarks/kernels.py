@@ -35,6 +35,15 @@ def add(x, y):
     return x + y
 
 
+def int_sum(a):
+    """An int64 array summed from ``s = 0``: ``s`` is ``int``, then ``np.int64``
+    (a union at the loop header), and numpy's scalar add warns on overflow."""
+    s = 0
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s
+
+
 def sum_squares(a):
     s = 0.0
     for i in range(a.shape[0]):
@@ -140,6 +149,8 @@ KERNELS = [
     Kernel("add_floats", add, lambda: (1.0, 2.0), calls=10_000),
     Kernel("sum_squares_1e7", sum_squares, lambda: (_rng(0).random(10_000_000),),
            numpy_fn=lambda a: float(np.dot(a, a)), cpython_repeat=3),
+    Kernel("int_sum_1e7", int_sum, lambda: (_rng(8).integers(-1000, 1000, 10_000_000),),
+           numpy_fn=lambda a: a.sum(), cpython_repeat=3),
     Kernel("mandelbrot_400x400x100", mandelbrot, lambda: (400, 400, 100), cpython_repeat=3),
     Kernel("pairwise_1000x3", pairwise, lambda: (_rng(1).random((1000, 3)), np.empty((1000, 1000))),
            numpy_fn=pairwise_numpy, cpython_repeat=3),
