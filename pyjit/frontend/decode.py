@@ -222,9 +222,12 @@ def _handler_state(d: Decoded, i: int, state) -> frozenset:
 #     A debugger or a frame walked from a callee could see a stale dead local.
 
 # Names through which a function can see its own locals: it keeps every local exact.
+# (Not ``stack`` or ``trace``: ``np.stack`` and ``np.trace`` would turn it off, and
+# reading a frame's locals from ``inspect.stack()`` needs ``f_locals`` or
+# ``getargvalues``.)
 _FRAME_READERS = frozenset({"locals", "vars", "dir", "exec", "eval", "breakpoint", "_getframe",
-                            "currentframe", "f_locals", "stack", "trace", "getouterframes",
-                            "getinnerframes", "settrace", "set_trace", "frame"})
+                            "currentframe", "f_locals", "getargvalues", "getouterframes",
+                            "getinnerframes", "settrace", "set_trace"})
 
 
 def _introspects(code) -> bool:

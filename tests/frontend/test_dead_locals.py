@@ -97,3 +97,19 @@ def test_every_read_sees_cpythons_value():
 def test_a_function_that_reads_locals_keeps_them_all():
     check(sees_its_frame, 5)
     assert any("t" in n for n in _exit_names(sees_its_frame, 5))
+
+
+def stacked(a, n):
+    t = a
+    for i in range(n):
+        t = a * 2.0
+    print("between")
+    return np.stack([a, a]).sum()
+
+
+def test_which_functions_keep_every_local():
+    """Naming ``locals`` (or ``sys._getframe``, ``f_locals``...) keeps every
+    local; ``np.stack`` and ``np.trace`` are not frame readers."""
+    assert decode(sees_its_frame.__code__).observed(0) is None
+    assert decode(stacked.__code__).observed(0) is not None
+    check(stacked, np.ones(3), 2)
