@@ -106,11 +106,15 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+def region_file(region) -> str | None:
+    """The file a region's code comes from (None if no node has a location)."""
+    return next((n.loc[0] for n in region.graph.nodes() if n.loc is not None), None)
+
+
 def region_where(region) -> str:
     """``file:line`` of a region's first line (for one-line messages)."""
-    filename = next((n.loc[0] for n in region.graph.nodes() if n.loc is not None), "?")
     line = region.lines[0] if region.lines else "?"
-    return f"{filename}:{line}"
+    return f"{region_file(region) or '?'}:{line}"
 
 
 def exit_where(region, k: int) -> str:

@@ -25,7 +25,7 @@ import time
 from pyjit import config, runtime
 from pyjit.errors import GraphBreakError, InternalError
 from pyjit.ir.types import Const, typeof
-from pyjit.log import exit_where, log, region_where
+from pyjit.log import exit_where, log, region_file, region_where
 from pyjit.record import field, record
 from pyjit.report.reasons import Unsupported
 
@@ -162,9 +162,9 @@ class RegionDispatcher(cdispatch.BASE, metaclass=cdispatch.DispatcherType):
             raise
         except Exception as exc:
             if not config.checking():
-                filename = next((n.loc[0] for n in self.region.graph.nodes() if n.loc), "")
                 why = Unsupported("PJ0010", f"compiling failed: {type(exc).__name__}: {exc}",
-                                  filename=filename or "", lineno=min(self.region.lines, default=None))
+                                  filename=region_file(self.region) or "",
+                                  lineno=min(self.region.lines, default=None))
                 self.cache[key] = Specialization(key, reason=why)
             raise
 

@@ -60,21 +60,17 @@ def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
     b.position_at_end(cont)
 
 
-def checked(ctx, b, name: str, x, y):
-    """``x name y`` on i64 with signed-overflow check (``sadd``/``ssub``/``smul``)."""
+def checked(ctx, b, name: str, x, y, deferred: bool = False):
+    """``x name y`` on i64 with signed-overflow check (``sadd``/``ssub``/``smul``).
+    An overflow bails out, or with ``deferred`` only raises the region's overflow
+    flag, tested where it leaves (Note [deferred overflow checks] in deferred.py)."""
     fn = ctx.intrinsic(f"llvm.{name}.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
     r = b.call(fn, [x, y])
-    bail_if(ctx, b, b.extract_value(r, 1))
-    return b.extract_value(r, 0)
-
-
-def checked_later(ctx, b, name: str, x, y):
-    """``checked``, but an overflow only raises the region's overflow flag, tested
-    where it leaves (Note [deferred overflow checks] in deferred.py)."""
-    fn = ctx.intrinsic(f"llvm.{name}.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
-    r = b.call(fn, [x, y])
-    flag = ctx.overflow_flag
-    b.store(b.or_(b.load(flag), b.extract_value(r, 1)), flag)
+    overflow = b.extract_value(r, 1)
+    if deferred:
+        b.store(b.or_(b.load(ctx.overflow_flag), overflow), ctx.overflow_flag)
+    else:
+        bail_if(ctx, b, overflow)
     return b.extract_value(r, 0)
 
 

@@ -27,8 +27,9 @@ Note [deferred overflow checks]
       floating-point flags);
     - the first statement is the checkpoint in effect at every node and every
       exit (``fpflags.plan``: true of a region without writes), so every exit
-      tests the flag; and it is on no cycle of the graph, so it runs once per
-      call and its state (the region's inputs) is never a wrapped value;
+      tests the flag; and it is in no loop of the graph (natural loops: the
+      frontend's graphs are reducible), so it runs once per call and its
+      state (the region's inputs) is never a wrapped value;
     - its result is used only by other deferred operations, as a block
       argument whose parameter is used so too, in a tuple so used
       (``return p, q``), or in an exit's state.  Never
@@ -54,18 +55,20 @@ _ARITH = frozenset({"add", "iadd", "sub", "isub", "mul", "imul"})
 _CARRIERS = frozenset({"build_tuple"})
 
 
-def plan(graph, guarded, checkpoints) -> frozenset:
+def plan(graph, guarded, checkpoints, loop_blocks) -> frozenset:
     """The nodes whose overflow check is deferred to the region's exits.
     ``guarded(node)``: facts.py's proof; ``checkpoints()``: ``fpflags.plan``'s
-    result for this graph (computed only if some node could be deferred)."""
+    result for this graph (computed only if some node could be deferred);
+    ``loop_blocks``: the blocks of its loops (graphutil.natural_loops)."""
     candidates = {n for n in graph.nodes() if _int_arith(n) and not guarded(n)}
     if not candidates or not _replayable(graph):
         return frozenset()
-    first = _first_checkpoint(graph, *checkpoints())
+    first = _first_checkpoint(graph, *checkpoints(), loop_blocks)
     if first is None:
         return frozenset()
     kept = _contained(graph, candidates)
-    if any(v in {n.outputs[0] for n in kept} for v in graph.exits[first].all_values()):
+    results = {n.outputs[0] for n in kept}
+    if any(v in results for v in graph.exits[first].all_values()):
         return frozenset()  # cannot happen: the first statement runs before any of them
     return frozenset(kept)
 
@@ -90,7 +93,7 @@ def _immutable(t) -> bool:
     return all(isinstance(m, (PyScalar, NpScalar)) or m == UNDEF for m in members(t))
 
 
-def _first_checkpoint(graph, before: dict, at_end: dict):
+def _first_checkpoint(graph, before: dict, at_end: dict, loop_blocks):
     """The exit of the region's first statement, if it is the checkpoint in effect
     everywhere (else None)."""
     found = {k for n, k in before.items() if n.exit is not None} | \
@@ -99,21 +102,9 @@ def _first_checkpoint(graph, before: dict, at_end: dict):
         return None
     (k,) = found
     homes = {blk for blk in graph.blocks for n in blk.nodes if n.exit == k}
-    if len(homes) != 1 or _on_a_cycle(next(iter(homes))):
+    if len(homes) != 1 or homes & loop_blocks:
         return None  # the checkpoint's statement must run once per call
     return k
-
-
-def _on_a_cycle(block) -> bool:
-    seen, todo = set(), list(block.successors)
-    while todo:
-        b = todo.pop()
-        if b is block:
-            return True
-        if b not in seen:
-            seen.add(b)
-            todo.extend(b.successors)
-    return False
 
 
 def _contained(graph, candidates: set) -> set:

@@ -178,9 +178,11 @@ class Lowering:
             self.values[li.value] = load_value(b, self.inbuf, offset, t)
             offset += slots(t)
         order = reverse_postorder(g)
+        loops = natural_loops(g)
+        loop_blocks = {blk for lp in loops for blk in lp.blocks}
         checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
-        self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan)
+        self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan, loop_blocks)
         if self.deferred:  # Note [deferred overflow checks]
             self.overflow_flag = self.alloca(ir.IntType(1))
             b.position_at_end(b.block)  # the alloca went in before b's position
@@ -191,9 +193,7 @@ class Lowering:
         def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
             return (found | {fp_end.get(blk) for blk in blocks}) - {None}
-        loops = natural_loops(g)
         self.sweeps = sweep.plan(g, order, loops, checkpoints if checks else None)  # Note [sweeping dead arrays]
-        loop_blocks = {blk for lp in loops for blk in lp.blocks}
         if checks_fp:
             fpflags.clear(self, b)
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}

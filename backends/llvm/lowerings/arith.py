@@ -52,8 +52,8 @@ def _add_sub_mul(ctx, b, node, args):
         r = (b.add if base == "add" else b.sub)(x, y, flags=("nsw",))
     elif ct == INT:
         # a deferred check sets the flag tested on exit (Note [deferred overflow checks])
-        checked = cg.checked_later if node.deferred else cg.checked
-        r = checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y)
+        r = cg.checked(ctx, b, {"add": "sadd", "sub": "ssub", "mul": "smul"}[base], x, y,
+                       deferred=node.deferred)
     elif kind == "b":
         raise NotLowerable(f"{base} on numpy bools")
     else:
