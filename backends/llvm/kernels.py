@@ -18,6 +18,7 @@ it in memory, the region bails out and numpy handles the overlap.
 from __future__ import annotations
 
 from llvmlite import ir
+import numpy as np
 
 from pyjit.ir.registry import OPS
 from pyjit.ir.types import INT, Array, NpScalar
@@ -111,7 +112,12 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
     else:
         if out_t.layout == "A" and ndim >= 2:
             cg.bail_if(ctx, b, _maybe_not_c_order(b, arrays, shape, ndim))
-        out = _allocate(ctx, b, shape, out_t)
+        donor = (getattr(ctx.graph, "reuse", None) or {}).get(node)
+        if donor is not None and any(v is donor for v, _, _ in arrays) and \
+                ctx.fresh.get(id(ctx.values.get(donor))) is ctx.values.get(donor):
+            out = _reuse(ctx, b, shape, out_t, ctx.values[donor])
+        else:
+            out = _allocate(ctx, b, shape, out_t)
     elem_out = NpScalar(out_t.dtype)
     calls = [n for n in _post_order(ctx, node, deferred) if _calls_numpy(n)]
 
@@ -138,6 +144,8 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
 
 
 BLOCK = 256
+# numpy 2 gives a new empty array zero strides (np.empty((0, 2)).strides == (0, 0)).
+_EMPTY_STRIDES_ZERO = np.empty((0, 2)).strides == (0, 0)
 
 
 def _calls_numpy(node) -> bool:
@@ -307,10 +315,46 @@ def _allocate(ctx, b, shape, t: Array):
     for d in reversed(range(ndim)):
         strides[d] = stride
         stride = b.mul(stride, shape[d])
+    if _EMPTY_STRIDES_ZERO and ndim:
+        # numpy's strides, so that an exit boxes the very array numpy made
+        # (``_array_from_slots`` matches data, shape and strides)
+        zero = ir.Constant(I64, 0)
+        empty = b.icmp_signed("==", stride, zero)
+        strides = [b.select(empty, zero, st) for st in strides]
     for d in range(ndim):
         s = b.insert_value(s, shape[d], [1, d])
         s = b.insert_value(s, strides[d], [2, d])
+    ctx.fresh[id(s)] = s
     return s
+
+
+def _reuse(ctx, b, shape, t: Array, donor):
+    """The donor array (pyjit/passes/reuse.py) if it has shape ``shape`` and the
+    strides ``_allocate`` gives that shape, else a new array.  The donor is in
+    ``ctx.fresh``: a new array of the result's dtype that only this call's list
+    refers to (``_allocate``'s, a product's), so its memory spans exactly its
+    elements; the result is such an array too."""
+    same = ir.Constant(ir.IntType(1), 1)
+    stride = ir.Constant(I64, t.dtype.itemsize)
+    for d in reversed(range(len(shape))):
+        n = shape[d]
+        same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [1, d]), n))
+        same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [2, d]), stride))
+        stride = b.mul(stride, n)
+    pre = b.block
+    fresh = ctx.fn.append_basic_block("reuse.alloc")
+    join = ctx.fn.append_basic_block("reuse.join")
+    b.cbranch(same, join, fresh)
+    b.position_at_end(fresh)
+    new = _allocate(ctx, b, shape, t)
+    end = b.block
+    b.branch(join)
+    b.position_at_end(join)
+    out = b.phi(donor.type)
+    out.add_incoming(donor, pre)
+    out.add_incoming(new, end)
+    ctx.fresh[id(out)] = out
+    return out
 
 
 def _leaf_pointer(b, lv, t: Array, idx, ndim):

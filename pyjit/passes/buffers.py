@@ -221,7 +221,7 @@ def plan(graph, shapes=None) -> BufferPlan:
     if not isinstance(shapes, ShapeFacts):
         shapes = shapes_mod.propagate(graph, shapes)
     order = reverse_postorder(graph)
-    aliases, roots = _aliases(graph, order)
+    aliases, roots = aliases_of(graph, order)
     positions, live_at = _liveness(graph, order)
     live = _ranges(roots, aliases, live_at, positions)
     escaping = _escaping(graph, aliases)
@@ -260,7 +260,7 @@ def plan(graph, shapes=None) -> BufferPlan:
                       _max_live(roots, sizes, carried, live))
 
 
-def _aliases(graph, order):
+def aliases_of(graph, order):
     """``{value: frozenset(roots)}`` for every array-holding value, and the roots
     the region allocates (live-ins and array constants are roots it does not)."""
     aliases: dict = {}
@@ -392,4 +392,4 @@ def _max_live(roots, sizes, carried, live):
     return best
 
 
-__all__ = ["plan", "BufferPlan", "Buffer", "Size", "Bytes", "view_source"]
+__all__ = ["plan", "BufferPlan", "Buffer", "Size", "Bytes", "view_source", "aliases_of"]

@@ -8,7 +8,9 @@
   parameters, CSE, loop-invariant
   code motion, DCE, then elementwise fusion; LLVM's default pipeline (speed 2).
 - **O2**: O1's passes run twice around LICM (hoisting exposes more folding),
-  and LLVM's most aggressive pipeline with loop and SLP vectorization.
+  then buffer reuse (an elementwise result written over a dead temporary
+  operand, ``reuse.py``), and LLVM's most aggressive pipeline with loop and SLP
+  vectorization.
 
 At every level a region is one native function (the LLVM backend compiles the
 whole graph, loops included).  Each step takes the typed graph, rewrites it in
@@ -25,7 +27,7 @@ from pyjit import config
 from pyjit.ir.clone import clone
 from pyjit.log import log
 
-from . import branches, cse, dce, fusion, licm, params, rules
+from . import branches, cse, dce, fusion, licm, params, reuse, rules
 
 STEPS = {
     "O0": (),
@@ -49,6 +51,7 @@ STEPS = {
         ("cse", cse.run),
         ("dce", dce.run),
         ("fusion", fusion.run),
+        ("reuse", reuse.run),          # a result over a dead temporary's memory
     ),
 }
 
@@ -57,11 +60,11 @@ def optimize(graph, options):
     level = getattr(options, "level", "O1")
     steps = STEPS[level]
     fastmath = bool(getattr(options, "fastmath", False))
-    graph.fused, graph.pass_log, graph.fastmath = {}, [], fastmath
+    graph.fused, graph.reuse, graph.pass_log, graph.fastmath = {}, {}, [], fastmath
     if not steps:
         return graph
     work = clone(graph)
-    work.fused, work.pass_log, work.fastmath = {}, [], fastmath
+    work.fused, work.reuse, work.pass_log, work.fastmath = {}, {}, [], fastmath
     try:
         for name, step in steps:
             changes = step(work, options)

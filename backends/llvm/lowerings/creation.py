@@ -57,24 +57,11 @@ def _c_result(out_t) -> Array:
     return out_t
 
 
-# numpy 2 gives a new empty array zero strides (np.empty((0, 2)).strides == (0, 0)).
-_EMPTY_STRIDES_ZERO = np.empty((0, 2)).strides == (0, 0)
-
-
 def _new(ctx, b, shape, out_t):
-    """A new C-ordered array from numpy's allocation callback.  An empty one gets
-    the strides numpy gives it, so that an exit boxes the very array numpy made
-    (``_array_from_slots`` matches data, shape and strides)."""
+    """A new C-ordered array from numpy's allocation callback (kernels._allocate,
+    imported here, not at the top: kernels imports the lowerings)."""
     from ..kernels import _allocate
-    arr = _allocate(ctx, b, shape, out_t)
-    if _EMPTY_STRIDES_ZERO and shape:
-        zero = ir.Constant(I64, 0)
-        empty = ir.Constant(ir.IntType(1), 0)
-        for n in shape:
-            empty = b.or_(empty, b.icmp_signed("==", n, zero))
-        for d in range(len(shape)):
-            arr = b.insert_value(arr, b.select(empty, zero, b.extract_value(arr, [2, d])), [2, d])
-    return arr
+    return _allocate(ctx, b, shape, out_t)
 
 
 def _fill(ctx, b, arr, shape, out_t, value):

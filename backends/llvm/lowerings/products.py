@@ -106,4 +106,6 @@ def _product(ctx, b, node, args):
             byte = b.load(b.bitcast(buf, I8.as_pointer()))
             return b.icmp_unsigned("!=", byte, ir.Constant(I8, 0))
         return b.load(b.bitcast(buf, out_ty.as_pointer()))
-    return b.load(b.bitcast(buf, out_ty.as_pointer()))
+    result = b.load(b.bitcast(buf, out_ty.as_pointer()))
+    ctx.fresh[id(result)] = result  # numpy's new array, only our list refers to it
+    return result
