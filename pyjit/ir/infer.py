@@ -34,7 +34,7 @@ from . import registry
 from .clone import clone
 from .graph import Block, Graph, Node, Value
 from .registry import OpDef, TypeRuleError
-from .types import NONE, Const, Type, const_label, members, unify
+from .types import NONE, Const, TupleT, Type, const_label, members, unify
 from .verify import FRONTEND_OPS, maybe_verify, reverse_postorder
 from ..report.reasons import Unsupported
 
@@ -165,6 +165,8 @@ class _Inference:
         return None
 
     def type_node(self, n: Node) -> Unsupported | None:
+        if n.op == "getitem":
+            self.tuple_item(n)
         op = registry.OPS.get(n.op)
         if op is None:
             return _unsupported("PJ0010", f"unknown op {n.op!r}", n.loc)
@@ -180,6 +182,15 @@ class _Inference:
         self.rejected.pop(n, None)
         self.set_type(n.out, t)
         return None
+
+    def tuple_item(self, n: Node) -> None:
+        """``t[1]`` with a constant index on a tuple: ``tuple_get``, whose type is
+        that item's (``getitem`` types only homogeneous tuples, its index being
+        unknown).  An index out of range stays a ``getitem``: CPython raises."""
+        t, k = n.inputs[0].type, self.constant(n.inputs[1])
+        if isinstance(t, TupleT) and type(k) is int and -len(t.items) <= k < len(t.items):
+            n.op, n.inputs, n.attrs = "tuple_get", [n.inputs[0]], {"index": k % len(t.items)}
+            self.changed = True
 
     # Note [type rule errors wait for the fixed point]
     #     Types only grow from sweep to sweep (block parameters join their incoming

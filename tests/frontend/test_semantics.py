@@ -174,3 +174,32 @@ def test_printed_output_and_mutation():
         a[1] = a[0] * 2
         return a
     check(f, np.zeros(3), regions=2, breaks=1)
+
+
+def items_by_constant_index(a, out, n):
+    pair = (a, out)
+    scaled = (a, 2.5, n)
+    for i in range(scaled[-1]):
+        pair[1][i] = pair[0][i] * scaled[1]
+    return out, scaled[0][0]
+
+
+def item_out_of_range(a):
+    t = (a, 1.0)
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s + t[2]
+
+
+def test_tuple_items_at_constant_indexes_compile():
+    # a non-homogeneous tuple has one type per item: a constant index picks it
+    import pyjit
+    a = np.arange(4.0)
+    check(items_by_constant_index, a, np.zeros(4), 4, regions=1, breaks=0)
+    f = pyjit.jit(items_by_constant_index)
+    f(a, np.zeros(4), 4)
+    specs = f.__pyjit__.regions[0].dispatcher.cache.values()
+    assert [s.backend for s in specs] == ["llvm"], [s.note for s in specs]
+    check(items_by_constant_index, a, np.zeros(4), 5)   # IndexError in the loop
+    check(item_out_of_range, a)                          # IndexError from the tuple

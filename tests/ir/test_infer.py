@@ -391,3 +391,29 @@ def test_typed_copy_equals_an_independent_parse():
 def test_input_type_count_is_checked():
     with pytest.raises(ValueError, match="1 live-ins, got 2 types"):
         infer(parse(SQUARE_PLUS_ONE), [INT, INT])
+
+
+TUPLE_ITEM = """
+graph f(%0 = local t) {{
+^0(%0 t):
+  %1 = const {{value={index}}}
+  %2 = getitem %0, %1
+  exit 0
+exits:
+  0 return [value %2]
+}}
+"""
+
+
+def test_tuple_item_at_a_constant_index_has_that_items_type():
+    pair = TupleT((Array(F64, 1), FLOAT))
+    for index, expected in ((0, Array(F64, 1)), (1, FLOAT), (-1, FLOAT), (-2, Array(F64, 1))):
+        t = typed(TUPLE_ITEM.format(index=index), pair)
+        node = t.entry.nodes[1]
+        assert (node.op, node.attrs, node.out.type) == ("tuple_get", {"index": index % 2}, expected)
+    # out of range stays a getitem, which types only homogeneous tuples (CPython raises)
+    unsupported(TUPLE_ITEM.format(index=2), pair, code="PJ0006")
+    t = typed(TUPLE_ITEM.format(index=5), TupleT((INT, INT)))
+    assert t.entry.nodes[1].op == "getitem"
+    # a bool index is not an int index here
+    unsupported(TUPLE_ITEM.format(index=True), pair, code="PJ0006")
