@@ -89,6 +89,12 @@ def fused_expr(a, b, c):
     return np.sqrt(a * a + b * b) * np.exp(-c) + 0.5 * a
 
 
+def row_norms(a):
+    """The axis sum is a temporary that the square root writes over at O2
+    (pyjit/passes/reuse.py)."""
+    return np.sqrt((a * a).sum(axis=1))
+
+
 def nbody_step(pos, vel, mass, dt):
     n = pos.shape[0]
     for i in range(n):
@@ -156,6 +162,8 @@ KERNELS = [
            numpy_fn=pairwise_numpy, cpython_repeat=3),
     Kernel("fused_expr_3x1e7", fused_expr, lambda: tuple(_rng(2).random(10_000_000) for _ in range(3)),
            numpy_fn=fused_expr),
+    Kernel("row_norms_1e6x3", row_norms, lambda: (_rng(9).random((1_000_000, 3)),),
+           numpy_fn=row_norms),
     Kernel("nbody_step_300", nbody_step,
            lambda: (_rng(3).random((300, 2)), np.zeros((300, 2)), _rng(4).random(300) + 0.5, 0.01),
            cpython_repeat=3),

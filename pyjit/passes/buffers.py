@@ -47,7 +47,8 @@ may alias it, is live.
 *Sharing.*  Roots are visited by definition position; each takes the smallest
 free buffer of its own size or larger whose occupants' ranges all ended before
 it is defined (so an op never writes its result over an operand it reads, even
-one it is the last reader of: numpy's temporary elision is not modelled).
+one it is the last reader of: that, numpy's temporary elision, is what the
+backend does at O2, reuse.py, and this plan does not count it).
 These roots get a **dedicated** buffer, shared with nothing (``Buffer.reason``):
 
 - ``live-out``: returned, or stored at a normal exit (``end``, ``jump``,
