@@ -132,7 +132,7 @@ pj_box_value(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
 }
 
 /* An exit's array: the very array this call allocated at that address with that
- * shape and strides, or (a view: a.T, a slice) whatever the Python side makes of it. */
+ * shape and strides (an empty one: that shape), or (a view: a.T, a slice) whatever the Python side makes of it. */
 static PyObject *
 pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
 {
@@ -144,9 +144,16 @@ pj_box_array(const pj_box *b, const int64_t *out, const pj_ctx *ctx)
         for (Py_ssize_t i = 0; i < n; i++) {
             PyArrayObject *a = (PyArrayObject *)PyList_GET_ITEM(ctx->allocated, i);
             if ((int64_t)(intptr_t)PyArray_DATA(a) != slots[0] || PyArray_NDIM(a) != ndim) continue;
+            /* an empty array matches by shape alone (Note [boxing an exit's array] in
+             * backends/llvm/__init__.py) */
+            int empty = 0;
+            for (int d = 0; d < ndim; d++) {
+                empty |= PyArray_DIMS(a)[d] == 0;
+            }
             int same = 1;
             for (int d = 0; d < ndim && same; d++) {
-                same = PyArray_DIMS(a)[d] == slots[1 + d] && PyArray_STRIDES(a)[d] == slots[1 + ndim + d];
+                same = PyArray_DIMS(a)[d] == slots[1 + d] &&
+                       (empty || PyArray_STRIDES(a)[d] == slots[1 + ndim + d]);
             }
             if (same) return Py_NewRef((PyObject *)a);
         }

@@ -350,6 +350,14 @@ def _array_from_slots(obuf, k, ndim, dtype, ctx, maybe=()):
     return array_at(dtype, data, shape, strides, allocated, args, maybe)
 
 
+# Note [boxing an exit's array]
+#     An exit's array is the very array this call allocated when it has that
+#     data pointer, shape and strides; an empty one matches by data and shape
+#     alone: native code gives a new array C strides, constants that let LLVM
+#     vectorize, where numpy 2 gives an empty array zero strides, and with no
+#     element the strides address nothing.  runtime/plans.c pj_box_array does
+#     the same in C.
+
 def array_at(dtype, data, shape, strides, allocated, args, maybe=()):
     """The array at ``data`` with that shape and strides: one of ``allocated`` (this
     call's), a live-in the value may be itself (``maybe``: indexes, from
@@ -358,7 +366,7 @@ def array_at(dtype, data, shape, strides, allocated, args, maybe=()):
     itself."""
     allocated = allocated or ()
     for arr in allocated:
-        if _address(arr) == data and arr.shape == shape and arr.strides == strides:
+        if _address(arr) == data and arr.shape == shape and (arr.strides == strides or not arr.size):
             return arr
     for i in maybe:
         arr = args[i]

@@ -18,7 +18,6 @@ it in memory, the region bails out and numpy handles the overlap.
 from __future__ import annotations
 
 from llvmlite import ir
-import numpy as np
 
 from pyjit.ir.registry import OPS
 from pyjit.ir.types import INT, Array, NpScalar
@@ -144,8 +143,6 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
 
 
 BLOCK = 256
-# numpy 2 gives a new empty array zero strides (np.empty((0, 2)).strides == (0, 0)).
-_EMPTY_STRIDES_ZERO = np.empty((0, 2)).strides == (0, 0)
 
 
 def _calls_numpy(node) -> bool:
@@ -308,23 +305,24 @@ def _allocate(ctx, b, shape, t: Array):
     data = b.call(fn, [ir.Constant(I64, ndim), b.bitcast(buf, I64.as_pointer()),
                        ir.Constant(I64, t.dtype.num)])
     cg.bail_if(ctx, b, b.icmp_signed("==", data, ir.Constant(I64, 0)))
+    s = _array(b, b.inttoptr(data, I8P), shape, t)
+    ctx.fresh[id(s)] = s
+    return s
+
+
+def _array(b, data, shape, t: Array):
+    """The struct of a C-ordered array of ``t``'s dtype at ``data``."""
+    ndim = len(shape)
     s = ir.Constant(llvm_type(t), ir.Undefined)
-    s = b.insert_value(s, b.inttoptr(data, I8P), 0)
+    s = b.insert_value(s, data, 0)
     stride = ir.Constant(I64, t.dtype.itemsize)
     strides = [None] * ndim
     for d in reversed(range(ndim)):
         strides[d] = stride
         stride = b.mul(stride, shape[d])
-    if _EMPTY_STRIDES_ZERO and ndim:
-        # numpy's strides, so that an exit boxes the very array numpy made
-        # (``_array_from_slots`` matches data, shape and strides)
-        zero = ir.Constant(I64, 0)
-        empty = b.icmp_signed("==", stride, zero)
-        strides = [b.select(empty, zero, st) for st in strides]
     for d in range(ndim):
         s = b.insert_value(s, shape[d], [1, d])
         s = b.insert_value(s, strides[d], [2, d])
-    ctx.fresh[id(s)] = s
     return s
 
 
@@ -341,18 +339,20 @@ def _reuse(ctx, b, shape, t: Array, donor):
         same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [1, d]), n))
         same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [2, d]), stride))
         stride = b.mul(stride, n)
+    donated = b.extract_value(donor, 0)
     pre = b.block
     fresh = ctx.fn.append_basic_block("reuse.alloc")
     join = ctx.fn.append_basic_block("reuse.join")
     b.cbranch(same, join, fresh)
     b.position_at_end(fresh)
-    new = _allocate(ctx, b, shape, t)
+    new = b.extract_value(_allocate(ctx, b, shape, t), 0)
     end = b.block
     b.branch(join)
     b.position_at_end(join)
-    out = b.phi(donor.type)
-    out.add_incoming(donor, pre)
-    out.add_incoming(new, end)
+    data = b.phi(I8P)
+    data.add_incoming(donated, pre)
+    data.add_incoming(new, end)
+    out = _array(b, data, shape, t)  # the donor's strides, checked: as constants
     ctx.fresh[id(out)] = out
     return out
 
@@ -360,13 +360,28 @@ def _reuse(ctx, b, shape, t: Array, donor):
 def _leaf_pointer(b, lv, t: Array, idx, ndim):
     data = b.extract_value(lv, 0)
     offset = ir.Constant(I64, 0)
+    strides = _strides(b, lv, t)
     for k in range(t.ndim):
         d = k + ndim - t.ndim
         n = b.extract_value(lv, [1, k])
-        stride = b.extract_value(lv, [2, k])
         i = b.select(b.icmp_signed("==", n, ir.Constant(I64, 1)), ir.Constant(I64, 0), idx[d])
-        offset = b.add(offset, b.mul(i, stride))
+        offset = b.add(offset, b.mul(i, strides[k]))
     return b.bitcast(b.gep(data, [offset]), _mem(llvm_type(NpScalar(t.dtype))).as_pointer())
+
+
+def _strides(b, lv, t: Array) -> list:
+    """An array's strides; of a C or F array computed from its shape and item size,
+    as cgutils.element_pointer does, so that LLVM sees the contiguous axis's
+    stride as a constant and vectorizes (a stride of an axis of extent 1 may
+    differ from numpy's: such an axis is only ever indexed at 0)."""
+    if t.layout not in ("C", "F") or not t.ndim:
+        return [b.extract_value(lv, [2, k]) for k in range(t.ndim)]
+    strides = [None] * t.ndim
+    stride = ir.Constant(I64, t.dtype.itemsize)
+    for k in (reversed(range(t.ndim)) if t.layout == "C" else range(t.ndim)):
+        strides[k] = stride
+        stride = b.mul(stride, b.extract_value(lv, [1, k]))
+    return strides
 
 
 def _overlaps(b, out, out_t, lv, t):

@@ -53,3 +53,36 @@ def test_failed_allocation_bails_out_instead_of_crashing():
         assert region.dispatcher.stats.bailouts >= 1  # the refusal was seen, as a bailout
     finally:
         kernels.use_allocator(old)
+
+
+def test_an_empty_result_is_the_array_numpy_made():
+    # native code gives a new array C strides (constants, which LLVM vectorizes);
+    # numpy 2 gives an empty one zero strides: the exit still boxes numpy's array
+    # (Note [boxing an exit's array]), not a view of it with other strides
+    def shifted(a):
+        return a * 2.0 + 1.0
+
+    def zeros(n):
+        return np.zeros((n, 3))
+    for level in ("O0", "O1", "O2"):
+        for fn, arg in ((shifted, np.ones((0, 3))), (shifted, np.ones((3, 0))), (zeros, 0)):
+            f = pyjit.jit(fn, level=level)
+            f(arg)
+            got, want = f(arg), fn(arg)
+            assert (got.shape, got.strides) == (want.shape, want.strides)
+            assert got.flags.owndata and got.base is None
+
+
+def test_a_kernel_over_contiguous_operands_is_vector_code():
+    # a C operand's strides are computed from its shape (kernels._strides), so LLVM
+    # sees the item size as the innermost stride; read raw, the stride is only
+    # known at run time and the loop stays scalar (np.sqrt took twice numpy's time)
+    from pyjit.backends.llvm import engine
+
+    def root(x, y):
+        return np.sqrt(x) + y
+    f = pyjit.jit(root, backend="llvm", level="O2")
+    f(np.arange(1000.0), np.ones(1000))
+    (spec,) = f.__pyjit__.regions[0].dispatcher.cache.values()
+    optimized = engine.optimized_ir(spec.entry.ir, "O2")
+    assert "sqrt.v" in optimized and "gather" not in optimized  # contiguous vector loads

@@ -59,7 +59,10 @@ def _c_result(out_t) -> Array:
 
 def _new(ctx, b, shape, out_t):
     """A new C-ordered array from numpy's allocation callback (kernels._allocate,
-    imported here, not at the top: kernels imports the lowerings)."""
+    imported here, not at the top: kernels imports the lowerings).  Its strides
+    are constants, C's, even where numpy 2 gives an empty array zero strides
+    (boxing matches an empty array by data and shape: Note [boxing an exit's
+    array] in backends/llvm/__init__.py)."""
     from ..kernels import _allocate
     return _allocate(ctx, b, shape, out_t)
 
