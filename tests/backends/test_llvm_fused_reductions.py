@@ -7,7 +7,7 @@ reduction, int/float/bool temporaries, sizes around the pairwise blocks and the
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -335,3 +335,26 @@ def test_along_trailing_axes(expr):
             kernels.use_allocator(old)
         fused = "axis=0" not in expr and "axis=1)" not in expr
         assert len(allocated) == (1 if fused else 2), (expr, level, allocated)
+
+
+SHORT_ROW_EXPRS = ["((a - b) ** 2).sum(axis=-1)", "(a * b).mean(axis=-1)",
+                   "(a * b).sum(axis=-1, keepdims=True)", "np.sum(a + b, axis=2)"]
+SHORT_ROW_FNS = {e: _axis_fn(e) for e in SHORT_ROW_EXPRS}
+_SPECIAL = [0.0, -0.0, 1.0, -1.5, 1e308, -1e308, np.inf, -np.inf, np.nan, 3e-310]
+
+
+@settings(max_examples=80, deadline=None)
+@given(expr=st.sampled_from(SHORT_ROW_EXPRS), dtype=st.sampled_from(["f8", "f4"]),
+       outer=st.tuples(st.integers(0, 3), st.integers(1, 3)), run=st.integers(0, 10),
+       data=st.data())
+def test_short_rows(expr, dtype, outer, run, data):
+    """Rows of fewer than 8 elements are summed from 0.0 as they are computed
+    (fusedreduce._pairwise_row), longer ones through the buffer: both give
+    numpy's bits, signed zeros, infinities and overflow included."""
+    shape = outer + (run,)
+    n = int(np.prod(shape))
+    values = data.draw(st.lists(st.one_of(st.sampled_from(_SPECIAL), st.floats(-1e3, 1e3)),
+                                min_size=2 * n, max_size=2 * n))
+    a = np.array(values[:n], dtype=dtype).reshape(shape)
+    b = np.array(values[n:], dtype=dtype).reshape(shape)
+    _compare(SHORT_ROW_FNS[expr], a, b, "O2")

@@ -24,6 +24,10 @@ Note [fused reductions]
       the module's ``pairwise_sum``, which continues the same recursion: the
       same tree, the same additions.  Only a temporary in C order (or 1-d) has
       memory order = C order, so others are materialised (``takes_fused``).
+      Below 8 elements the tree is a plain loop from ``0.0``: a row of the
+      last dimension that short is added up as its elements are computed
+      (``_pairwise_row``: ``(points * points).sum(axis=1)`` over (n, 3)
+      points), without the buffer and the call.
     * float ``prod``: numpy multiplies in memory order: streamed, C order only.
     * integer ``sum``/``prod`` (they wrap), ``min``/``max`` (a NaN or an
       ambiguous zero bails out, see reductions.py; otherwise the value does not
@@ -219,20 +223,24 @@ def _along_trailing_axes(ctx, b, node, src):
     data = b.bitcast(b.extract_value(out, 0), _mem(out_ty).as_pointer())
 
     def each(b, o, _):
-        r = _reduce_range(ctx, b, node.op, src, b.mul(o, run), run, out_ty)
+        # one reduced axis: row o's elements are at [outer indexes of o] + [j]
+        row = src._unravel(b, o) if k == t.ndim - 1 and not src.plans else None
+        r = _reduce_range(ctx, b, node.op, src, b.mul(o, run), run, out_ty, row)
         _store(b, b.gep(data, [o]), r, elem)
         return []
     counted_loop(ctx, b, _ZERO, count, [], each)
     return out
 
 
-def _reduce_range(ctx, b, op, src, start, n, out_ty):
+def _reduce_range(ctx, b, op, src, start, n, out_ty, row=None):
     """``op`` over the elements ``[start, start + n)`` of ``src`` (``n > 0`` for the
-    extremes and the mean), as numpy reduces a contiguous run of them."""
+    extremes and the mean), as numpy reduces a contiguous run of them.  ``row``:
+    the outer indexes of the run when it is one row of the last dimension."""
     kind = scalar_kind(src.elem)
     if op in ("np.sum", "np.mean") and kind[0] == "f":
-        total = b.fadd(ir.Constant(llvm_type(src.elem), 0.0), _pairwise_fused(ctx, b, src, start, n),
-                       flags=cg.fp_flags(ctx))
+        pairwise = _pairwise_fused(ctx, b, src, start, n) if row is None else \
+            _pairwise_row(ctx, b, src, start, n, row)
+        total = b.fadd(ir.Constant(llvm_type(src.elem), 0.0), pairwise, flags=cg.fp_flags(ctx))
         _bail_if_nan(ctx, b, total)
         return total if op == "np.sum" else mean_of(ctx, b, total, n, out_ty)
     if op in ("np.sum", "np.prod"):
@@ -308,6 +316,40 @@ def _float_extreme(ctx, b, src, start, n, cmp, init):
     zero = b.fcmp_ordered("==", m, ir.Constant(ty, 0.0))
     cg.bail_if(ctx, b, b.and_(zero, b.and_(pos0, neg0)))
     return m
+
+
+def _pairwise_row(ctx, b, src, start, count, row):
+    """``_pairwise_fused`` of one row of the last dimension (outer indexes
+    ``row``).  Below 8 elements numpy's pairwise sum is a plain loop from
+    ``0.0`` (Note [pairwise summation]): each element is computed from the
+    leaves and added as it comes, without the buffer and the call (rows of
+    ``(n, 3)`` points took a fill and a call each)."""
+    fty = llvm_type(src.elem)
+    fast = cg.fp_flags(ctx)
+    short = b.append_basic_block("row.short")
+    long_ = b.append_basic_block("row.long")
+    done = b.append_basic_block("row.done")
+    b.cbranch(b.icmp_signed("<", count, ir.Constant(I64, 8)), short, long_)
+
+    b.position_at_end(short)
+
+    def add(b, j, accs):
+        val, vt = _evaluate(ctx, b, src.root, src._leaves_at(b, row + [j]), src.deferred)
+        return [b.fadd(accs[0], _cast_store(ctx, b, val, vt, src.elem), flags=fast)]
+    (r_short,) = counted_loop(ctx, b, _ZERO, count, [ir.Constant(fty, 0.0)], add)
+    short_end = b.block
+    b.branch(done)
+
+    b.position_at_end(long_)
+    r_long = _pairwise_fused(ctx, b, src, start, count)
+    long_end = b.block
+    b.branch(done)
+
+    b.position_at_end(done)
+    r = b.phi(fty)
+    r.add_incoming(r_short, short_end)
+    r.add_incoming(r_long, long_end)
+    return r
 
 
 def _pairwise_fused(ctx, b, src, start, count):
