@@ -60,6 +60,26 @@ def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
     b.position_at_end(cont)
 
 
+def choose(b: ir.IRBuilder, cond, if_true, if_false, name: str = "choose"):
+    """``if_true(b) if cond else if_false(b)``: each callable builds its value in
+    a block of its own (it may add more: loops, bailouts); the result is the
+    phi of the two."""
+    fn = b.function
+    yes, no, join = (fn.append_basic_block(f"{name}.{x}") for x in ("yes", "no", "join"))
+    b.cbranch(cond, yes, no)
+    incoming = []
+    for block, build in ((yes, if_true), (no, if_false)):
+        b.position_at_end(block)
+        value = build(b)
+        incoming.append((value, b.block))
+        b.branch(join)
+    b.position_at_end(join)
+    phi = b.phi(incoming[0][0].type)
+    for value, block in incoming:
+        phi.add_incoming(value, block)
+    return phi
+
+
 def checked(ctx, b, name: str, x, y, deferred: bool = False):
     """``x name y`` on i64 with signed-overflow check (``sadd``/``ssub``/``smul``).
     An overflow bails out, or with ``deferred`` only raises the region's overflow

@@ -340,18 +340,8 @@ def _reuse(ctx, b, shape, t: Array, donor):
         same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [2, d]), stride))
         stride = b.mul(stride, n)
     donated = b.extract_value(donor, 0)
-    pre = b.block
-    fresh = ctx.fn.append_basic_block("reuse.alloc")
-    join = ctx.fn.append_basic_block("reuse.join")
-    b.cbranch(same, join, fresh)
-    b.position_at_end(fresh)
-    new = b.extract_value(_allocate(ctx, b, shape, t), 0)
-    end = b.block
-    b.branch(join)
-    b.position_at_end(join)
-    data = b.phi(I8P)
-    data.add_incoming(donated, pre)
-    data.add_incoming(new, end)
+    data = cg.choose(b, same, lambda b: donated,
+                     lambda b: b.extract_value(_allocate(ctx, b, shape, t), 0), "reuse")
     out = _array(b, data, shape, t)  # the donor's strides, checked: as constants
     ctx.fresh[id(out)] = out
     return out

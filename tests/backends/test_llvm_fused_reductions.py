@@ -14,6 +14,8 @@ from hypothesis.extra import numpy as hnp
 import pyjit
 from pyjit.backends.llvm import kernels
 
+from allocations import counted
+
 
 def sum_mul(a, b):
     return np.sum(a * b)
@@ -323,16 +325,8 @@ def test_along_trailing_axes(expr):
             _compare(fn, a, b)
     for level in LEVELS:
         a, b = _floats(rng, (6, 7, 300)), _floats(rng, (300,))
-        allocated = []
-
-        def counting(shape, dtype):
-            allocated.append(shape)
-            return np.empty(shape, dtype)
-        old = kernels.use_allocator(counting)
-        try:
+        with counted() as allocated:
             _compare(fn, a, b, level)
-        finally:
-            kernels.use_allocator(old)
         fused = "axis=0" not in expr and "axis=1)" not in expr
         assert len(allocated) == (1 if fused else 2), (expr, level, allocated)
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 
 import pyjit
-from pyjit.backends.llvm import kernels
 from pyjit.config import Options
 from pyjit.passes.pipeline import optimize
-from tests.difftest import check
+from allocations import counted
+from difftest import check
 from tests.passes.test_buffers import typed_region
 
 
@@ -102,16 +102,8 @@ def allocations(fn, *args, level="O2"):
     callback (a product's result is numpy's own, not counted), and its result."""
     f = pyjit.jit(fn, level=level)
     f(*args)  # compile first
-    shapes = []
-
-    def counting(shape, dtype):
-        shapes.append(shape)
-        return np.empty(shape, dtype)
-    old = kernels.use_allocator(counting)
-    try:
+    with counted() as shapes:
         out = f(*args)
-    finally:
-        kernels.use_allocator(old)
     assert f.__pyjit__.regions[0].dispatcher.cache, "the region did not compile"
     backends = {s.backend for s in f.__pyjit__.regions[0].dispatcher.cache.values()}
     assert backends == {"llvm"}, backends

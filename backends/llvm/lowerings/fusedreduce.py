@@ -324,32 +324,16 @@ def _pairwise_row(ctx, b, src, start, count, row):
     ``0.0`` (Note [pairwise summation]): each element is computed from the
     leaves and added as it comes, without the buffer and the call (rows of
     ``(n, 3)`` points took a fill and a call each)."""
-    fty = llvm_type(src.elem)
     fast = cg.fp_flags(ctx)
-    short = b.append_basic_block("row.short")
-    long_ = b.append_basic_block("row.long")
-    done = b.append_basic_block("row.done")
-    b.cbranch(b.icmp_signed("<", count, ir.Constant(I64, 8)), short, long_)
-
-    b.position_at_end(short)
 
     def add(b, j, accs):
         val, vt = _evaluate(ctx, b, src.root, src._leaves_at(b, row + [j]), src.deferred)
         return [b.fadd(accs[0], _cast_store(ctx, b, val, vt, src.elem), flags=fast)]
-    (r_short,) = counted_loop(ctx, b, _ZERO, count, [ir.Constant(fty, 0.0)], add)
-    short_end = b.block
-    b.branch(done)
 
-    b.position_at_end(long_)
-    r_long = _pairwise_fused(ctx, b, src, start, count)
-    long_end = b.block
-    b.branch(done)
-
-    b.position_at_end(done)
-    r = b.phi(fty)
-    r.add_incoming(r_short, short_end)
-    r.add_incoming(r_long, long_end)
-    return r
+    def short(b):
+        return counted_loop(ctx, b, _ZERO, count, [ir.Constant(llvm_type(src.elem), 0.0)], add)[0]
+    return cg.choose(b, b.icmp_signed("<", count, ir.Constant(I64, 8)), short,
+                     lambda b: _pairwise_fused(ctx, b, src, start, count), "row")
 
 
 def _pairwise_fused(ctx, b, src, start, count):
