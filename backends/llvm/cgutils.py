@@ -151,6 +151,28 @@ def call_math(ctx, b, name: str, args, ty=F64):
     return b.call(fn, args)
 
 
+def contiguous_strides(b, shape, itemsize: int, order: str = "C") -> list:
+    """The byte strides of a C- (or F-) contiguous array of ``shape``: the
+    innermost is the item size, a constant."""
+    strides = [None] * len(shape)
+    stride = ir.Constant(I64, itemsize)
+    for d in (reversed(range(len(shape))) if order == "C" else range(len(shape))):
+        strides[d] = stride
+        stride = b.mul(stride, shape[d])
+    return strides
+
+
+def array_strides(b, t, arr, shape) -> list:
+    """The strides of array ``arr`` of type ``t``; of a C or F array computed from
+    its ``shape`` (``contiguous_strides``), so that LLVM sees the contiguous
+    axis's stride as the item size and can vectorize (as ``element_pointer``
+    does).  An axis of extent 1 may get another stride than numpy's; it is only
+    ever indexed at 0."""
+    if t.layout not in ("C", "F") or not t.ndim:
+        return [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
+    return contiguous_strides(b, shape, t.dtype.itemsize, t.layout)
+
+
 def element_pointer(b, arr, indices, elem_ty, layout: str = "A", itemsize: int = 0):
     """Address of ``arr[indices]`` (already bounds-checked, non-negative).
 

@@ -111,12 +111,8 @@ def lower_kernel(ctx, b: ir.IRBuilder, node, deferred):
     else:
         if out_t.layout == "A" and ndim >= 2:
             cg.bail_if(ctx, b, _maybe_not_c_order(b, arrays, shape, ndim))
-        donor = (getattr(ctx.graph, "reuse", None) or {}).get(node)
-        if donor is not None and any(v is donor for v, _, _ in arrays) and \
-                ctx.fresh.get(id(ctx.values.get(donor))) is ctx.values.get(donor):
-            out = _reuse(ctx, b, shape, out_t, ctx.values[donor])
-        else:
-            out = _allocate(ctx, b, shape, out_t)
+        donor = _donor(ctx, node, arrays)
+        out = _allocate(ctx, b, shape, out_t) if donor is None else _reuse(ctx, b, shape, out_t, donor)
     elem_out = NpScalar(out_t.dtype)
     calls = [n for n in _post_order(ctx, node, deferred) if _calls_numpy(n)]
 
@@ -312,18 +308,23 @@ def _allocate(ctx, b, shape, t: Array):
 
 def _array(b, data, shape, t: Array):
     """The struct of a C-ordered array of ``t``'s dtype at ``data``."""
-    ndim = len(shape)
     s = ir.Constant(llvm_type(t), ir.Undefined)
     s = b.insert_value(s, data, 0)
-    stride = ir.Constant(I64, t.dtype.itemsize)
-    strides = [None] * ndim
-    for d in reversed(range(ndim)):
-        strides[d] = stride
-        stride = b.mul(stride, shape[d])
-    for d in range(ndim):
-        s = b.insert_value(s, shape[d], [1, d])
-        s = b.insert_value(s, strides[d], [2, d])
+    for d, (n, stride) in enumerate(zip(shape, cg.contiguous_strides(b, shape, t.dtype.itemsize))):
+        s = b.insert_value(s, n, [1, d])
+        s = b.insert_value(s, stride, [2, d])
     return s
+
+
+def _donor(ctx, node, arrays):
+    """The lowered operand pyjit/passes/reuse.py gives ``node`` to write over, if
+    it is one of the kernel's array operands and memory this call just
+    allocated (``ctx.fresh``); else None."""
+    v = (getattr(ctx.graph, "reuse", None) or {}).get(node)
+    if v is None or not any(leaf is v for leaf, _, _ in arrays):
+        return None
+    lv = ctx.values.get(v)
+    return lv if ctx.fresh.get(id(lv)) is lv else None
 
 
 def _reuse(ctx, b, shape, t: Array, donor):
@@ -333,12 +334,9 @@ def _reuse(ctx, b, shape, t: Array, donor):
     refers to (``_allocate``'s, a product's), so its memory spans exactly its
     elements; the result is such an array too."""
     same = ir.Constant(ir.IntType(1), 1)
-    stride = ir.Constant(I64, t.dtype.itemsize)
-    for d in reversed(range(len(shape))):
-        n = shape[d]
+    for d, (n, stride) in enumerate(zip(shape, cg.contiguous_strides(b, shape, t.dtype.itemsize))):
         same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [1, d]), n))
         same = b.and_(same, b.icmp_signed("==", b.extract_value(donor, [2, d]), stride))
-        stride = b.mul(stride, n)
     donated = b.extract_value(donor, 0)
     data = cg.choose(b, same, lambda b: donated,
                      lambda b: b.extract_value(_allocate(ctx, b, shape, t), 0), "reuse")
@@ -350,28 +348,12 @@ def _reuse(ctx, b, shape, t: Array, donor):
 def _leaf_pointer(b, lv, t: Array, idx, ndim):
     data = b.extract_value(lv, 0)
     offset = ir.Constant(I64, 0)
-    strides = _strides(b, lv, t)
-    for k in range(t.ndim):
-        d = k + ndim - t.ndim
-        n = b.extract_value(lv, [1, k])
-        i = b.select(b.icmp_signed("==", n, ir.Constant(I64, 1)), ir.Constant(I64, 0), idx[d])
-        offset = b.add(offset, b.mul(i, strides[k]))
+    shape = [b.extract_value(lv, [1, k]) for k in range(t.ndim)]
+    for k, (n, stride) in enumerate(zip(shape, cg.array_strides(b, t, lv, shape))):
+        i = b.select(b.icmp_signed("==", n, ir.Constant(I64, 1)), ir.Constant(I64, 0),
+                     idx[k + ndim - t.ndim])
+        offset = b.add(offset, b.mul(i, stride))
     return b.bitcast(b.gep(data, [offset]), _mem(llvm_type(NpScalar(t.dtype))).as_pointer())
-
-
-def _strides(b, lv, t: Array) -> list:
-    """An array's strides; of a C or F array computed from its shape and item size,
-    as cgutils.element_pointer does, so that LLVM sees the contiguous axis's
-    stride as a constant and vectorizes (a stride of an axis of extent 1 may
-    differ from numpy's: such an axis is only ever indexed at 0)."""
-    if t.layout not in ("C", "F") or not t.ndim:
-        return [b.extract_value(lv, [2, k]) for k in range(t.ndim)]
-    strides = [None] * t.ndim
-    stride = ir.Constant(I64, t.dtype.itemsize)
-    for k in (reversed(range(t.ndim)) if t.layout == "C" else range(t.ndim)):
-        strides[k] = stride
-        stride = b.mul(stride, b.extract_value(lv, [1, k]))
-    return strides
 
 
 def _overlaps(b, out, out_t, lv, t):

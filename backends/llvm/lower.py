@@ -113,7 +113,7 @@ class Lowering:
         self.last_items = last_items(graph, self.producers, dom)  # Note [last item] in facts.py
         self._last_entry: dict = {}  # loop variable -> its value entering the loop
         self._loop_md = None
-        self.fresh: dict = {}  # id -> array struct kernels._allocate made (Note [which buffers may be reused])
+        self.fresh: dict = {}  # id -> struct of an array this call just made (kernels._reuse)
         # fastmath=True: float arithmetic may be reassociated (Note [fastmath flags], cgutils.py)
         self.fastmath = bool(getattr(graph, "fastmath", False))
 

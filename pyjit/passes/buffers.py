@@ -302,9 +302,14 @@ def aliases_of(graph, order):
     return aliases, list(roots)
 
 
+def gathers(n) -> bool:
+    """Whether ``n``'s result holds its inputs' arrays themselves (a tuple)."""
+    return n.op == "build_tuple" or n.op == "tuple_get"
+
+
 def _node_aliases(n, aliases):
     """The roots ``n``'s result may alias, or None when it allocates."""
-    if n.op == "build_tuple" or n.op == "tuple_get":
+    if gathers(n):
         return frozenset().union(*(aliases.get(v, frozenset()) for v in n.inputs))
     k = view_source(n)
     if k is None:
@@ -393,4 +398,4 @@ def _max_live(roots, sizes, carried, live):
     return best
 
 
-__all__ = ["plan", "BufferPlan", "Buffer", "Size", "Bytes", "view_source", "aliases_of"]
+__all__ = ["plan", "BufferPlan", "Buffer", "Size", "Bytes", "view_source", "aliases_of", "gathers"]

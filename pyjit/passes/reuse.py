@@ -44,7 +44,7 @@ from pyjit.ir.registry import OPS
 from pyjit.ir.types import Array, Const, NpScalar, PyScalar, Singleton, TupleT
 from pyjit.ir.verify import reverse_postorder
 
-from .buffers import aliases_of, view_source
+from .buffers import aliases_of, gathers, view_source
 from .fusion import fusible
 
 
@@ -115,8 +115,7 @@ def plan(graph) -> dict:
 
 
 def _recipient(n, fused, t: Array) -> bool:
-    op = OPS[n.op]
-    return (fusible(n) and not op.mutates and n not in fused and n.attrs.get("out") is None
+    return (_reads_elements(n) and n not in fused and n.attrs.get("out") is None
             and n.out.type.dtype == t.dtype and n.out.type.ndim == t.ndim)
 
 
@@ -129,7 +128,7 @@ def _reads_elements(n) -> bool:
 def _keeps_track(n) -> bool:
     """Whether whatever ``n`` makes of its inputs is a view or tuple that
     buffers.aliases follows, or holds no array numpy did not allocate anew."""
-    if view_source(n) is not None or n.op in ("build_tuple", "tuple_get"):
+    if view_source(n) is not None or gathers(n):
         return True
     op = OPS.get(n.op)
     if op is None:

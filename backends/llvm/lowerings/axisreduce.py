@@ -91,20 +91,6 @@ def lower_axis(ctx, b, node, args):
     return out
 
 
-def _strides(b, t, arr, shape):
-    """The input's strides; of a C or F array computed from the shape, so that
-    LLVM sees the contiguous axis's stride as the item size and can vectorize
-    (as cgutils.element_pointer does)."""
-    if t.layout not in "CF":
-        return [b.extract_value(arr, [2, d]) for d in range(t.ndim)]
-    strides = [None] * t.ndim
-    stride = ir.Constant(I64, t.dtype.itemsize)
-    for d in (reversed(range(t.ndim)) if t.layout == "C" else range(t.ndim)):
-        strides[d] = stride
-        stride = b.mul(stride, shape[d])
-    return strides
-
-
 class _Axes:
     """The input, its reduced and kept axes, and the output array."""
 
@@ -113,7 +99,7 @@ class _Axes:
         self.keepdims, self.out, self.out_t = keepdims, out, out_t
         self.elem = NpScalar(out_t.dtype)
         self.out_ty = llvm_type(self.elem)
-        self.strides = _strides(b, t, arr, shape)
+        self.strides = cg.array_strides(b, t, arr, shape)
 
     def in_ptr(self, b, at: dict):
         """``data`` + the byte offset of the indexes ``{axis: i}`` (others at 0)."""

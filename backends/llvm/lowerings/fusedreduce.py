@@ -223,8 +223,7 @@ def _along_trailing_axes(ctx, b, node, src):
     data = b.bitcast(b.extract_value(out, 0), _mem(out_ty).as_pointer())
 
     def each(b, o, _):
-        # one reduced axis: row o's elements are at [outer indexes of o] + [j]
-        row = src._unravel(b, o) if k == t.ndim - 1 and not src.plans else None
+        row = o if k == t.ndim - 1 and not src.plans else None  # one reduced axis: a row
         r = _reduce_range(ctx, b, node.op, src, b.mul(o, run), run, out_ty, row)
         _store(b, b.gep(data, [o]), r, elem)
         return []
@@ -235,7 +234,7 @@ def _along_trailing_axes(ctx, b, node, src):
 def _reduce_range(ctx, b, op, src, start, n, out_ty, row=None):
     """``op`` over the elements ``[start, start + n)`` of ``src`` (``n > 0`` for the
     extremes and the mean), as numpy reduces a contiguous run of them.  ``row``:
-    the outer indexes of the run when it is one row of the last dimension."""
+    the run's number when it is one row of the last dimension."""
     kind = scalar_kind(src.elem)
     if op in ("np.sum", "np.mean") and kind[0] == "f":
         pairwise = _pairwise_fused(ctx, b, src, start, n) if row is None else \
@@ -319,18 +318,18 @@ def _float_extreme(ctx, b, src, start, n, cmp, init):
 
 
 def _pairwise_row(ctx, b, src, start, count, row):
-    """``_pairwise_fused`` of one row of the last dimension (outer indexes
-    ``row``).  Below 8 elements numpy's pairwise sum is a plain loop from
+    """``_pairwise_fused`` of row ``row`` (C order) of the last dimension.  Below 8 elements numpy's pairwise sum is a plain loop from
     ``0.0`` (Note [pairwise summation]): each element is computed from the
     leaves and added as it comes, without the buffer and the call (rows of
     ``(n, 3)`` points took a fill and a call each)."""
     fast = cg.fp_flags(ctx)
 
-    def add(b, j, accs):
-        val, vt = _evaluate(ctx, b, src.root, src._leaves_at(b, row + [j]), src.deferred)
-        return [b.fadd(accs[0], _cast_store(ctx, b, val, vt, src.elem), flags=fast)]
-
     def short(b):
+        outer = src._unravel(b, row)
+
+        def add(b, j, accs):
+            val, vt = _evaluate(ctx, b, src.root, src._leaves_at(b, outer + [j]), src.deferred)
+            return [b.fadd(accs[0], _cast_store(ctx, b, val, vt, src.elem), flags=fast)]
         return counted_loop(ctx, b, _ZERO, count, [ir.Constant(llvm_type(src.elem), 0.0)], add)[0]
     return cg.choose(b, b.icmp_signed("<", count, ir.Constant(I64, 8)), short,
                      lambda b: _pairwise_fused(ctx, b, src, start, count), "row")
