@@ -83,7 +83,10 @@ def choose(b: ir.IRBuilder, cond, if_true, if_false, name: str = "choose"):
 def checked(ctx, b, name: str, x, y, deferred: bool = False):
     """``x name y`` on i64 with signed-overflow check (``sadd``/``ssub``/``smul``).
     An overflow bails out, or with ``deferred`` only raises the region's overflow
-    flag, tested where it leaves (Note [deferred overflow checks] in deferred.py)."""
+    flag, tested where it leaves (Note [deferred overflow checks] in deferred.py);
+    ``deferred="bound"``: no check, the region bounds the sum (Note [bounded sums])."""
+    if deferred == "bound":
+        return {"sadd": b.add, "ssub": b.sub}[name](x, y)
     fn = ctx.intrinsic(f"llvm.{name}.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
     r = b.call(fn, [x, y])
     overflow = b.extract_value(r, 1)

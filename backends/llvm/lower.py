@@ -80,18 +80,30 @@ class NodeView:
     inputs: list          # the graph values, for lowerings that look at constants
     guarded: bool = False  # cannot overflow where used (facts.py, Note [guarded range arithmetic])
     hoisted: dict | None = None  # {dim: i1 "every iteration in bounds"} (hoist.py)
-    deferred: bool = False  # overflow sets the flag tested on exit (Note [deferred overflow checks])
+    # False, or "flag": overflow sets the flag tested on exit (Note [deferred overflow
+    # checks]), or "bound": no check, the sum is bounded (Note [bounded sums])
+    deferred: bool | str = False
 
 
 class Lowering:
     """The state of lowering one graph; lowerings see it as ``ctx``."""
 
-    def __init__(self, graph, name: str):
+    def __init__(self, graph, name: str, exact_of: "Lowering | None" = None):
+        """``exact_of``: lower ``graph`` again, with every overflow check in place,
+        as an internal function of that lowering's module (Note [bounded sums])."""
         self.graph = graph
-        self.name = name
-        self.module = ir.Module(name=name)
-        self.module.triple = engine.triple()
-        self.fn = ir.Function(self.module, ir.FunctionType(I32, [I64P, I64P]), name)
+        self.name = name  # the entry's: address globals are named after it (addresses.py)
+        self.exact = exact_of is not None
+        if exact_of is None:
+            self.module = ir.Module(name=name)
+            self.module.triple = engine.triple()
+            self.fn = ir.Function(self.module, ir.FunctionType(I32, [I64P, I64P]), name)
+        else:
+            self.module = exact_of.module
+            self.fn = ir.Function(self.module, exact_of.fn.ftype, name + ".exact")
+            self.fn.linkage = "internal"
+            self.fn.attributes.add("noinline")
+            self.fn.attributes.add("cold")
         self.inbuf, self.outbuf = self.fn.args
         self.values: dict = {}
         self.exit_blocks: dict = {}
@@ -100,8 +112,12 @@ class Lowering:
         self.checks_fp = False
         self.overflow_flag = None  # the i1 of Note [deferred overflow checks] (deferred.py)
         self.deferred: frozenset = frozenset()
+        self.bounds = None  # deferred.Bounds: Note [bounded sums]
+        self._replay = None  # the block that calls the exact function (bounds only)
         self._leave: dict = {}
-        self._decls: dict = {}
+        self._decls: dict = {} if exact_of is None else exact_of._decls
+        if exact_of is not None:  # one table of address globals for the module
+            self.address_globals = vars(exact_of).setdefault("address_globals", {})
         self.alias = _input_aliases(graph)
         self.producers = {n.outputs[0]: n for n in graph.nodes()}
         self.uses = _use_counts(graph)
@@ -149,18 +165,38 @@ class Lowering:
             blk = self.fn.append_basic_block(name=f"leave{k}.fp")
             lb = ir.IRBuilder(blk)
             fence = [self.values.get(v) for v in self.graph.exits[k].all_values()]
-            lb.cbranch(self._flags_up(lb, fence), self._exit_block(checkpoint), self._exit_block(k))
+            lb.cbranch(self._flags_up(lb, fence), self._checkpoint_block(checkpoint),
+                       self._exit_block(k))
             self._leave[(k, checkpoint)] = blk
         return self._leave[(k, checkpoint)]
 
     def _flags_up(self, b, fence=()):
         """An i1: must the region leave through its checkpoint?  A numpy
-        floating-point flag or the deferred overflow flag is up."""
+        floating-point flag or the deferred overflow flag is up, or the bound
+        on the deferred sums is exceeded."""
         up = fpflags.raised(self, b, fence) if self.checks_fp else None
+        flag = None
         if self.overflow_flag is not None:
             flag = b.load(self.overflow_flag)
+        elif self.bounds is not None:
+            flag = deferred_checks.exceeded(self, b)
+        if flag is not None:
             up = flag if up is None else b.or_(up, flag)
         return up
+
+    def _checkpoint_block(self, k: int):
+        """Where a raised flag leaves to: the checkpoint's exit, or with bounded sums
+        the exact function, which re-runs the region from the start (Note
+        [bounded sums])."""
+        if self.bounds is None:
+            return self._exit_block(k)
+        if self._replay is None:
+            exact = Lowering(self.graph, self.name, exact_of=self)
+            exact.emit()
+            self._replay = self.fn.append_basic_block(name="replay.exact")
+            rb = ir.IRBuilder(self._replay)
+            rb.ret(rb.call(exact.fn, [self.inbuf, self.outbuf]))
+        return self._replay
 
     def _exit_block(self, k: int):
         if k not in self.exit_blocks:
@@ -170,6 +206,11 @@ class Lowering:
     # ---- the walk ------------------------------------------------------------------
 
     def run(self) -> str:
+        """The module's IR text."""
+        self.emit()
+        return str(self.module)
+
+    def emit(self) -> None:
         g = self.graph
         start = self.fn.append_basic_block(name="entry")
         b = ir.IRBuilder(start)
@@ -183,8 +224,17 @@ class Lowering:
         loop_blocks = {blk for lp in loops for blk in lp.blocks}
         checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
-        self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan, loop_blocks)
-        if self.deferred:  # Note [deferred overflow checks]
+        if not self.exact:
+            inner = {blk for lp in loops if not any(o is not lp and o.header in lp.blocks for o in loops)
+                     for blk in lp.blocks}
+            self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan,
+                                                  loop_blocks, inner)
+        if self.bounds is not None:  # Note [bounded sums]
+            self.deferred = self.bounds.nodes
+            deferred_checks.start_bounds(self, b)
+        elif not self.exact:
+            self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan, loop_blocks)
+        if self.deferred and self.bounds is None:  # Note [deferred overflow checks]
             self.overflow_flag = self.alloca(ir.IntType(1))
             b.position_at_end(b.block)  # the alloca went in before b's position
             b.store(ir.Constant(ir.IntType(1), 0), self.overflow_flag)
@@ -227,7 +277,7 @@ class Lowering:
                         fpflags.tested_before(node, blk in loop_blocks):
                     ok = self.fn.append_basic_block(name="fp.ok")
                     fence = self._fp_values + [self.values.get(v) for v in node.inputs]
-                    b.cbranch(self._flags_up(b, fence), self._exit_block(self.current_checkpoint), ok)
+                    b.cbranch(self._flags_up(b, fence), self._checkpoint_block(self.current_checkpoint), ok)
                     b.position_at_end(ok)
                     self._fp_values = []
                 out = node.outputs[0]
@@ -245,7 +295,6 @@ class Lowering:
             self._terminate(b, blk, blocks, phis)
         for k, eb in list(self.exit_blocks.items()):
             self._store_exit(ir.IRBuilder(eb), k)
-        return str(self.module)
 
     def _terminate(self, b, blk, blocks, phis):
         t = blk.term
@@ -256,6 +305,10 @@ class Lowering:
             self._hoist_checks(b, self.loop_plans[blk])
         incoming = [[] for _ in t.targets]  # per edge: [(phi, value)]
         for (target, args), edge in zip(t.targets, incoming):
+            if self.bounds is not None:  # a value entering the chain (Note [bounded sums])
+                deferred_checks.record(self, b, [(self.convert(b, self.values[a], a.type, p.type), p.type)
+                                                 for p, a in zip(target.params, args)
+                                                 if p in self.bounds.chain and a not in self.bounds.chain])
             for p, a in zip(target.params, args):
                 if p in phis:
                     edge.append((phis[p], self.convert(b, self.values[a], a.type, p.type)))
@@ -353,7 +406,7 @@ class Lowering:
             # a bailout with a flag up leaves through the checkpoint (fpflags.py)
             store = self.fn.append_basic_block(name=f"hoist.exit{plan.exit}.store")
             bb.cbranch(self._flags_up(bb, list(entry_values.values())),
-                       self._exit_block(self.current_checkpoint), store)
+                       self._checkpoint_block(self.current_checkpoint), store)
             bb = ir.IRBuilder(store)
         self._store_exit(bb, plan.exit, entry_values)
         b.position_at_end(cont)
@@ -372,17 +425,31 @@ class Lowering:
         else:
             view = NodeView(node.op, node.attrs, in_types, node.outputs[0].type, node.inputs,
                             self.facts.guarded(node), self.hoisted.get(node),
-                            deferred=node in self.deferred)
+                            deferred=self._deferral(node))
             r = fn(self, b, view, args)
-            self._bail_on_int_warning(b, node.op, view.out_type, args, in_types)
+            self._bail_on_int_warning(b, node, view.out_type, args, in_types)
+        if self.bounds is not None and node in self.bounds.nodes:
+            deferred_checks.record(self, b, [(args[i], in_types[i]) for i in self.bounds.external[node]],
+                                   count=self.bounds.counts[node])
         return r
 
-    def _bail_on_int_warning(self, b, op: str, out_t, args, in_types):
+    def _deferral(self, node):
+        """How ``node``'s overflow check is deferred: False (it is not), "flag"
+        (Note [deferred overflow checks]) or "bound" (Note [bounded sums])."""
+        if node not in self.deferred:
+            return False
+        return "flag" if self.bounds is None else "bound"
+
+    def _bail_on_int_warning(self, b, node, out_t, args, in_types):
         """numpy's scalar operators on integers warn (``overflow encountered in
         scalar add``, ``divide by zero encountered in scalar floor_divide``) where
         the ufuncs and arrays wrap quietly: bail out there, and CPython runs the
         statement (Note [numpy integer scalars warn]).  For an operand that is a
-        union, per member (``_lower_over_members``): ``s += a[i]`` with ``s = 0``."""
+        union, per member (``_lower_over_members``): ``s += a[i]`` with ``s = 0``.
+        A bounded sum has no check of its own (Note [bounded sums])."""
+        op = node.op
+        if node in self.deferred and self.bounds is not None:
+            return
         if op not in _INT_OPERATORS or not _numpy_int(out_t) or self.current_exit is None:
             return
         from .lowerings.convert import cast
@@ -437,7 +504,7 @@ class Lowering:
             types = [m for _, m in combo]
             view = NodeView(node.op, node.attrs, types, op.infer(types, node.attrs), node.inputs)
             r = fn(self, b, view, parts)
-            self._bail_on_int_warning(b, node.op, view.out_type, parts, types)
+            self._bail_on_int_warning(b, node, view.out_type, parts, types)
             incoming.append((self.convert(b, r, view.out_type, out_t), b.block))
             b.branch(merge)
             b.position_at_end(no)

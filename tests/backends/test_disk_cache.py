@@ -299,6 +299,13 @@ SCALAR_EXP = """
             s += np.exp(a[i]) * np.tanh(a[i])
         return s
 """
+INT_SUM = """
+    def f(a):
+        s = 0
+        for i in range(a.shape[0]):
+            s += a[i]
+        return s
+"""
 _DATA = "tuple(np.random.default_rng(7).standard_normal((3, {})))"
 
 
@@ -309,6 +316,8 @@ _DATA = "tuple(np.random.default_rng(7).standard_normal((3, {})))"
     (FUSED, _DATA.format(0)),                                   # empty arrays
     (REDUCTION, _DATA.format(1001) + "[:1]"),                   # numpy's pairwise summation
     (SCALAR_EXP, _DATA.format(300) + "[:1]"),                   # a loop calling numpy's loops
+    (INT_SUM, "(np.arange(1000),)"),                            # a bounded sum (Note [bounded sums])
+    (INT_SUM, "(np.array([2**62, -2**62, 2**62, -2**62]),)"),  # its bound fails: the .exact function
 ])
 @pytest.mark.parametrize("linked_by", ["shared library", "MCJIT"])
 def test_array_code_is_cached_and_bit_identical(env, source, args, linked_by):
