@@ -43,21 +43,23 @@ def _value(r):
     return ("value", type(r), a.dtype, a.shape, a.tobytes())
 
 
-def jitted(fn, level: str = "O1"):
-    """One jitted function per Python function and level: each array type compiles once."""
+def jitted(fn, level: str = "O1", fresh: bool = False):
+    """One jitted function per Python function and level: each array type compiles
+    once (``fresh``: jit anew, code whose per-process state starts over)."""
     key = (fn, level)
-    if key not in _JITTED:
+    if key not in _JITTED or fresh:
         _JITTED[key] = pyjit.jit(fn, backend="llvm", level=level)
     return _JITTED[key]
 
 
-def compare(fn, *args, level: str = "O1", backend: str | None = "llvm", bailout: bool | None = False):
+def compare(fn, *args, level: str = "O1", backend: str | None = "llvm", bailout: bool | None = False,
+            fresh: bool = False):
     """Assert that the jitted ``fn`` gives CPython's outcome on ``args``.
 
     ``backend``: every specialization that ran must be this one (None: any).
     ``bailout``: whether the native code must have bailed out on this call
-    (None: either); only checked when ``backend == "llvm"``."""
-    jf = jitted(fn, level)
+    (None: either); only checked when ``backend == "llvm"``.  ``fresh``: see ``jitted``."""
+    jf = jitted(fn, level, fresh)
     before = [np.asarray(a).tobytes() for a in args]
     want = outcome(fn, *args)
     jf(*args)  # compile first: compilation may evaluate numpy on examples of the types

@@ -68,7 +68,10 @@ Note [bounded sums]
     check in place (``Lowering.exact``) and calls it with the same inputs.  A
     re-run from the first statement is exactly what the checkpoint would have
     done, and the exact code bails out at the very operation that overflows,
-    as it did before this existed.  A region is lowered twice only when some
+    as it did before this existed.  Items so big that the bound fails though
+    nothing overflows (timestamps in ns: 2**60) would cost two runs per call;
+    after ``GIVE_UP`` failures (a counter of the module, per process) the
+    region's calls go straight to the exact code.  A region is lowered twice only when some
     bounded operation sits in an innermost loop (where vectorizing pays);
     mandelbrot's per-pixel ``count += k`` keeps the flag.  numpy int64
     scalars (``s += a[i]``: numpy warns on overflow) are bounded too; the
@@ -120,6 +123,7 @@ class Bounds:
 
 
 _SUMS = frozenset({"add", "iadd", "sub", "isub"})
+GIVE_UP = 2  # failed bounds after which a region's calls go straight to its exact code
 INT64 = NpScalar(np.dtype(np.int64))
 
 
@@ -264,14 +268,35 @@ def _contained(graph, candidates: set) -> set:
 
 # ---- lowering bounded sums (Note [bounded sums]) --------------------------------------
 
-def start_bounds(ctx, b) -> None:
-    """The magnitude ``A`` and the count ``C``, zero on entry."""
+def start_bounds(ctx, b, exact):
+    """At the entry of a region with bounded sums: the magnitude ``A`` and the
+    count ``C``, zero; the exact function (``exact``, a Lowering of the same
+    graph) and ``ctx._replay``, the block that calls it when the bound fails.
+    After ``GIVE_UP`` failures in this process the entry calls it at once.
+    Returns a builder where the fast code goes on."""
     from llvmlite import ir
     i64 = ir.IntType(64)
+    exact.emit()
+    failures = ir.GlobalVariable(ctx.module, i64, ctx.fn.name + ".bound_failures")
+    failures.linkage = "internal"
+    failures.initializer = ir.Constant(i64, 0)
+    ctx._replay = ctx.fn.append_basic_block(name="bound.failed")
+    rb = ir.IRBuilder(ctx._replay)
+    n = rb.load_atomic(failures, "monotonic", 8)
+    rb.store_atomic(rb.add(n, ir.Constant(i64, 1)), failures, "monotonic", 8)
+    rb.ret(rb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))
+    given_up = ctx.fn.append_basic_block(name="bound.given_up")
+    gb = ir.IRBuilder(given_up)
+    gb.ret(gb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))
+    fast = ctx.fn.append_basic_block(name="bound.fast")
+    b.position_at_end(b.block)
+    n = b.load_atomic(failures, "monotonic", 8)
+    b.cbranch(b.icmp_unsigned(">=", n, ir.Constant(i64, GIVE_UP)), given_up, fast)
+    b = ir.IRBuilder(fast)
     ctx.magnitude, ctx.count = ctx.alloca(i64), ctx.alloca(i64)
-    b.position_at_end(b.block)  # the allocas went in before b's position
     b.store(ir.Constant(i64, 0), ctx.magnitude)
     b.store(ir.Constant(i64, 0), ctx.count)
+    return b
 
 
 def record(ctx, b, operands: list, count: int = 0) -> None:

@@ -187,16 +187,8 @@ class Lowering:
     def _checkpoint_block(self, k: int):
         """Where a raised flag leaves to: the checkpoint's exit, or with bounded sums
         the exact function, which re-runs the region from the start (Note
-        [bounded sums])."""
-        if self.bounds is None:
-            return self._exit_block(k)
-        if self._replay is None:
-            exact = Lowering(self.graph, self.name, exact_of=self)
-            exact.emit()
-            self._replay = self.fn.append_basic_block(name="replay.exact")
-            rb = ir.IRBuilder(self._replay)
-            rb.ret(rb.call(exact.fn, [self.inbuf, self.outbuf]))
-        return self._replay
+        [bounded sums]: ``deferred.start_bounds`` made that block)."""
+        return self._exit_block(k) if self.bounds is None else self._replay
 
     def _exit_block(self, k: int):
         if k not in self.exit_blocks:
@@ -231,7 +223,7 @@ class Lowering:
                                                   loop_blocks, inner)
         if self.bounds is not None:  # Note [bounded sums]
             self.deferred = self.bounds.nodes
-            deferred_checks.start_bounds(self, b)
+            b = deferred_checks.start_bounds(self, b, Lowering(g, self.name, exact_of=self))
         elif not self.exact:
             self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan, loop_blocks)
         if self.deferred and self.bounds is None:  # Note [deferred overflow checks]

@@ -24,7 +24,7 @@ from pyjit.backends.llvm.fpflags import plan as checkpoint_plan
 from pyjit.ir.verify import reverse_postorder
 from pyjit.passes.graphutil import natural_loops
 
-from bitwise import compare
+from bitwise import compare, jitted
 from difftest import check
 from test_deferred_overflow import accumulate, count_iterations
 
@@ -135,11 +135,32 @@ def test_big_items_that_cancel_run_the_exact_code(level):
 def test_overflow_warns_where_cpython_does(level):
     """numpy warns on the overflowing ``s += a[i]`` and wraps: the exact code bails
     out at that item and CPython goes on from there."""
-    compare(int_sum, np.array([BIG, BIG, 1, 2]), level=level, bailout=True)       # in the middle
-    compare(int_sum, np.array([1, 2, BIG, BIG]), level=level, bailout=True)       # the last item
-    compare(int_sum, np.array([-BIG, -BIG, -1, 5]), level=level, bailout=True)    # below -2**63
-    compare(sum_from, np.array([1]), MAX, level=level, bailout=True)              # the root + 1
-    compare(net, np.array([-MAX - 1, 1]), np.array([0, 0]), level=level, bailout=True)
+    # fresh: each call takes the fast code first (Note [bounded sums], GIVE_UP)
+    compare(int_sum, np.array([BIG, BIG, 1, 2]), level=level, bailout=True, fresh=True)  # the middle
+    compare(int_sum, np.array([1, 2, BIG, BIG]), level=level, bailout=True, fresh=True)  # last item
+    compare(int_sum, np.array([-BIG, -BIG, -1, 5]), level=level, bailout=True, fresh=True)
+    compare(sum_from, np.array([1]), MAX, level=level, bailout=True, fresh=True)     # the root + 1
+    compare(net, np.array([-MAX - 1, 1]), np.array([0, 0]), level=level, bailout=True, fresh=True)
+
+
+def given_up(a):
+    s = 0
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s
+
+
+def test_after_failed_bounds_the_exact_code_runs_at_once():
+    """GIVE_UP failed bounds, then every call goes straight to the exact code
+    (the entry branches on the module's counter): exact as ever."""
+    jf = jitted(given_up, "O1", fresh=True)
+    cancel = np.array([BIG, -BIG] * 3)
+    for _ in range(deferred.GIVE_UP + 1):
+        compare(given_up, cancel, bailout=False)
+    compare(given_up, np.arange(1000), bailout=False)
+    compare(given_up, np.array([BIG, BIG, 3]), bailout=True)
+    text = next(iter(jf.__pyjit__.regions[0].dispatcher.cache.values())).entry.ir
+    assert re.search(r'load atomic i64, i64\* @"pyjit_region_\d+\.bound_failures"', text)
 
 
 def test_python_int_sums_become_big_ints():
@@ -159,4 +180,4 @@ _ITEMS = st.one_of(st.integers(-3, 3), st.integers(-2 ** 63, 2 ** 63 - 1),
 def test_any_int64_sum(items, start, step):
     """Any items, any start, through a view: CPython's value, type and warnings."""
     a = np.array(items, dtype=np.int64)[::step]
-    compare(sum_from, a, start, level="O1", bailout=None)
+    compare(sum_from, a, start, level="O1", bailout=None, fresh=True)
