@@ -79,12 +79,11 @@ Note [bounded sums]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from pyjit.ir.registry import OPS
 from pyjit.ir.types import BOOL, INT, UNDEF, NpScalar, PyScalar, UnionT, members
+from pyjit.record import record
 
 from . import fpflags
 
@@ -112,7 +111,7 @@ def plan(graph, guarded, checkpoints, loop_blocks) -> frozenset:
     return frozenset(kept)
 
 
-@dataclass(frozen=True)
+@record
 class Bounds:
     """Note [bounded sums]: the deferred sums; for each, the positions of its
     operands ORed into the magnitude and what it adds to the count; the chain."""

@@ -217,8 +217,8 @@ class Lowering:
         checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
         if not self.exact:
-            inner = {blk for lp in loops if not any(o is not lp and o.header in lp.blocks for o in loops)
-                     for blk in lp.blocks}
+            inner = {blk for lp in loops if not any(o.header in lp.blocks for o in loops if o is not lp)
+                     for blk in lp.blocks}  # the blocks of innermost loops
             self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan,
                                                   loop_blocks, inner)
         if self.bounds is not None:  # Note [bounded sums]
@@ -420,7 +420,7 @@ class Lowering:
                             deferred=self._deferral(node))
             r = fn(self, b, view, args)
             self._bail_on_int_warning(b, node, view.out_type, args, in_types)
-        if self.bounds is not None and node in self.bounds.nodes:
+        if self._deferral(node) == "bound":
             deferred_checks.record(self, b, [(args[i], in_types[i]) for i in self.bounds.external[node]],
                                    count=self.bounds.counts[node])
         return r
@@ -440,9 +440,8 @@ class Lowering:
         union, per member (``_lower_over_members``): ``s += a[i]`` with ``s = 0``.
         A bounded sum has no check of its own (Note [bounded sums])."""
         op = node.op
-        if node in self.deferred and self.bounds is not None:
-            return
-        if op not in _INT_OPERATORS or not _numpy_int(out_t) or self.current_exit is None:
+        if op not in _INT_OPERATORS or not _numpy_int(out_t) or self.current_exit is None or \
+                self._deferral(node) == "bound":
             return
         from .lowerings.convert import cast
         w = out_t.dtype.itemsize * 8
