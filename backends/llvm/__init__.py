@@ -93,11 +93,11 @@ class _Reference:
         return self.run()(args)
 
 
-def _lower(graph, name: str):
+def _lower(graph, name: str, level: str):
     """LLVM IR text for the graph, the live-ins that exit arrays alias, and the
     module's address globals (addresses.table)."""
     _, Lowering, _ = _lowering()
-    low = Lowering(graph, name)
+    low = Lowering(graph, name, level=level)
     text = low.run()
     if on("llvm"):
         log("llvm", "%s", text)
@@ -115,7 +115,7 @@ def _bind(engine, name: str, table: list) -> None:
 def _compile(graph, level: str, fallback):
     engine, _, begin_call = _lowering()
     name = f"pyjit_region_{next(_names)}"
-    text, alias, table = _lower(graph, name)
+    text, alias, table = _lower(graph, name, level)
     address = engine.compile_ir(text, name, level)
     _bind(engine, name, table)
     return _runner(graph, address, text, alias, fallback, begin_call, table)
@@ -138,7 +138,7 @@ def _compile_cached_locked(graph, level: str, options, fallback):
     if key is not None and cache.spoilt(key):
         key, why_not = None, "a damaged entry for this key was linked"
     name = cache.symbol(key) if key is not None else f"pyjit_region_{next(_names)}"
-    text, alias, table = _lower(graph, name)
+    text, alias, table = _lower(graph, name, level)
     if key is not None:
         why_not = cache.position_dependent(text)
     if why_not is not None:

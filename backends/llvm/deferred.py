@@ -68,7 +68,8 @@ Note [bounded sums]
     check in place (``Lowering.exact``) and calls it with the same inputs.  A
     re-run from the first statement is exactly what the checkpoint would have
     done, and the exact code bails out at the very operation that overflows,
-    as it did before this existed.  Items so big that the bound fails though
+    as it did before this existed.  At O0, whose LLVM pipeline vectorizes
+    nothing, sums keep the flag or their own checks.  Items so big that the bound fails though
     nothing overflows (timestamps in ns: 2**60) would cost two runs per call;
     after ``GIVE_UP`` failures (a counter of the module, per process) the
     region's calls go straight to the exact code.  A region is lowered twice only when some

@@ -88,10 +88,12 @@ class NodeView:
 class Lowering:
     """The state of lowering one graph; lowerings see it as ``ctx``."""
 
-    def __init__(self, graph, name: str, exact_of: "Lowering | None" = None):
-        """``exact_of``: lower ``graph`` again, with every overflow check in place,
-        as an internal function of that lowering's module (Note [bounded sums])."""
+    def __init__(self, graph, name: str, level: str = "O1", exact_of: "Lowering | None" = None):
+        """``level``: the LLVM pipeline the module will get (engine.py); ``exact_of``:
+        lower ``graph`` again, with every overflow check in place, as an internal
+        function of that lowering's module (Note [bounded sums])."""
         self.graph = graph
+        self.level = level
         self.name = name  # the entry's: address globals are named after it (addresses.py)
         self.exact = exact_of is not None
         if exact_of is None:
@@ -216,14 +218,14 @@ class Lowering:
         loop_blocks = {blk for lp in loops for blk in lp.blocks}
         checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
-        if not self.exact:
+        if not self.exact and self.level != "O0":  # bounds pay where loops vectorize
             inner = {blk for lp in loops if not any(o.header in lp.blocks for o in loops if o is not lp)
                      for blk in lp.blocks}  # the blocks of innermost loops
             self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan,
                                                   loop_blocks, inner)
         if self.bounds is not None:  # Note [bounded sums]
             self.deferred = self.bounds.nodes
-            b = deferred_checks.start_bounds(self, b, Lowering(g, self.name, exact_of=self))
+            b = deferred_checks.start_bounds(self, b, Lowering(g, self.name, self.level, exact_of=self))
         elif not self.exact:
             self.deferred = deferred_checks.plan(g, self.facts.guarded, checkpoint_plan, loop_blocks)
         if self.deferred and self.bounds is None:  # Note [deferred overflow checks]
