@@ -24,7 +24,7 @@ from pyjit.backends.llvm.fpflags import plan as checkpoint_plan
 from pyjit.ir.verify import reverse_postorder
 from pyjit.passes.graphutil import natural_loops
 
-from bitwise import compare, jitted
+from bitwise import compare, jitted, outcome
 from difftest import check
 from test_deferred_overflow import accumulate, count_iterations
 
@@ -181,3 +181,65 @@ def test_any_int64_sum(items, start, step):
     """Any items, any start, through a view: CPython's value, type and warnings."""
     a = np.array(items, dtype=np.int64)[::step]
     compare(sum_from, a, start, level="O1", bailout=None, fresh=True)
+
+
+def grid_sum(a):
+    s = 0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            s += a[i, j]
+    return s
+
+
+def triangle(n, s):
+    for i in range(n):
+        s += i
+    return s
+
+
+def test_nested_and_range_sums():
+    """The chain goes around both loops of a 2-D sum; a Python int sum of the
+    range's items becomes a big int as in CPython."""
+    check(grid_sum, np.arange(12).reshape(3, 4))
+    check(grid_sum, np.arange(12).reshape(3, 4)[:, ::2])
+    check(grid_sum, np.array([[BIG, BIG], [-BIG, 1]]))        # overflows in the first row
+    check(grid_sum, np.array([[BIG, -BIG], [BIG, -BIG]]))     # cancels: the exact code
+    check(triangle, 1000, 0)
+    check(triangle, 5, MAX - 7)                               # becomes a big int at i = 4
+    check(triangle, 3, -MAX)
+
+
+_SUM_STATEMENTS = [
+    "s{j} += a[i]",
+    "s{j} -= b[i]",
+    "s{j} += a[i] - b[i]",
+    "s{j} = s{j} + 1",
+    "s{j} += i",
+    "if a[i] > b[i]:\n            s{j} += b[i]",
+]
+
+
+@st.composite
+def sum_programs(draw):
+    """A loop over two int64 arrays of 1–3 statements adding to accumulators
+    that start as Python ints (``s0``, ``s1``) or as a numpy int64 (``s2``)."""
+    body = [draw(st.sampled_from(_SUM_STATEMENTS)).format(j=draw(st.integers(0, 2)))
+            for _ in range(draw(st.integers(1, 3)))]
+    return ("def f(a, b, s0, s1):\n    s2 = np.int64(s1)\n    for i in range(a.shape[0]):\n"
+            "        " + "\n        ".join(body) + "\n    return s0, s1, s2\n")
+
+
+@settings(max_examples=40, deadline=None)
+@given(src=sum_programs(), items=st.lists(st.tuples(_ITEMS, _ITEMS), max_size=6),
+       starts=st.tuples(_ITEMS, _ITEMS))
+def test_generated_sum_loops(src, items, starts):
+    """Whatever the program and the items, CPython's values, types and warnings;
+    the fast code runs first (a fresh jit per example)."""
+    ns = {"np": np}
+    exec(compile(src, "<generated>", "exec"), ns)
+    a = np.array([x for x, _ in items], dtype=np.int64)
+    b = np.array([y for _, y in items], dtype=np.int64)
+    want = outcome(ns["f"], a, b, *starts)
+    for level in ("O1", "O2"):
+        got = outcome(pyjit.jit(ns["f"], backend="llvm", level=level), a, b, *starts)
+        assert got == want, (src, a, b, starts, level)
