@@ -58,25 +58,28 @@ Note [bounded sums]
     while that is at most ``2**63 - 1`` nothing overflowed.  A *term*, a sum
     with no operand on the chain (``b[i] - a[i]`` in ``t += b[i] - a[i]``),
     counts one itself (its value is at most ``2 * (A + 1)``, and ``C >= 1``
-    once it ran) and two where it is added: ``t`` grows by two operands.  ``A`` and ``C``
-    are reductions the loop vectorizer knows, and the sum runs at the speed
-    of memory.
+    once it ran) and two where it is added: ``t`` grows by two operands.
+    ``A`` and ``C`` are reductions the loop vectorizer knows, and the loop
+    becomes vector code.
 
     The test is conservative (big items that cancel fail it), and it runs
     where the flag would be tested.  When it fails the region does not go
-    back to CPython: the lowering also compiles the same graph with every
-    check in place (``Lowering.exact``) and calls it with the same inputs.  A
-    re-run from the first statement is exactly what the checkpoint would have
-    done, and the exact code bails out at the very operation that overflows,
-    as it did before this existed.  At O0, whose LLVM pipeline vectorizes
-    nothing, sums keep the flag or their own checks.  Items so big that the bound fails though
-    nothing overflows (timestamps in ns: 2**60) would cost two runs per call;
+    back to CPython: the lowering also lowers the same graph with every
+    check in place (``Lowering(..., exact_of=...)``, the module's internal
+    function ``<entry>.exact``) and calls it with the same inputs.  A re-run
+    from the first statement is exactly what the checkpoint would have done,
+    and the exact code bails out at the very operation that overflows, as
+    it did before this existed.  Items so big that the bound fails though
+    nothing overflows (timestamps in ns: 2**60) would cost two runs per call:
     after ``GIVE_UP`` failures (a counter of the module, per process) the
-    region's calls go straight to the exact code.  A region is lowered twice only when some
-    bounded operation sits in an innermost loop (where vectorizing pays);
-    mandelbrot's per-pixel ``count += k`` keeps the flag.  numpy int64
-    scalars (``s += a[i]``: numpy warns on overflow) are bounded too; the
-    flag, tried on them, ran slower than the per-operation check.
+    region's calls go straight to the exact code.
+
+    A region is lowered twice only when some bounded operation sits in an
+    innermost loop (where vectorizing pays), and not at O0, whose LLVM
+    pipeline vectorizes nothing; mandelbrot's per-pixel ``count += k`` keeps
+    the flag.  numpy int64 scalars (``s += a[i]``: numpy warns on overflow)
+    are bounded too; the flag, tried on them, ran slower than the
+    per-operation check.
 """
 from __future__ import annotations
 
