@@ -274,7 +274,7 @@ def _contained(graph, candidates: set) -> set:
 def start_bounds(ctx, b, exact):
     """At the entry of a region with bounded sums: the magnitude ``A`` and the
     count ``C``, zero; the exact function (``exact``, a Lowering of the same
-    graph) and ``ctx._replay``, the block that calls it when the bound fails.
+    graph) and ``ctx.replay``, the block that calls it when the bound fails.
     After ``GIVE_UP`` failures in this process the entry calls it at once.
     Returns a builder where the fast code goes on."""
     from llvmlite import ir
@@ -283,8 +283,8 @@ def start_bounds(ctx, b, exact):
     failures = ir.GlobalVariable(ctx.module, i64, ctx.fn.name + ".bound_failures")
     failures.linkage = "internal"
     failures.initializer = ir.Constant(i64, 0)
-    ctx._replay = ctx.fn.append_basic_block(name="bound.failed")
-    rb = ir.IRBuilder(ctx._replay)
+    ctx.replay = ctx.fn.append_basic_block(name="bound.failed")
+    rb = ir.IRBuilder(ctx.replay)
     n = rb.load_atomic(failures, "monotonic", 8)
     rb.store_atomic(rb.add(n, ir.Constant(i64, 1)), failures, "monotonic", 8)
     rb.ret(rb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))

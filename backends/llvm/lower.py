@@ -115,7 +115,8 @@ class Lowering:
         self.overflow_flag = None  # the i1 of Note [deferred overflow checks] (deferred.py)
         self.deferred: frozenset = frozenset()
         self.bounds = None  # deferred.Bounds: Note [bounded sums]
-        self._replay = None  # the block that calls the exact function (bounds only)
+        self.magnitude = self.count = None  # its A and C, i64 allocas (deferred.start_bounds)
+        self.replay = None  # the block that calls the exact function when the bound fails
         self._leave: dict = {}
         self._decls: dict = {} if exact_of is None else exact_of._decls
         if exact_of is not None:  # one table of address globals for the module
@@ -190,7 +191,7 @@ class Lowering:
         """Where a raised flag leaves to: the checkpoint's exit, or with bounded sums
         the exact function, which re-runs the region from the start (Note
         [bounded sums]: ``deferred.start_bounds`` made that block)."""
-        return self._exit_block(k) if self.bounds is None else self._replay
+        return self._exit_block(k) if self.bounds is None else self.replay
 
     def _exit_block(self, k: int):
         if k not in self.exit_blocks:
