@@ -57,6 +57,13 @@ def net(a, b):
     return s, t
 
 
+def spread(a, b):
+    t = 0
+    for i in range(a.shape[0]):
+        t += b[i] - a[i]
+    return t
+
+
 def doubling(n, s):
     for _ in range(n):
         s = s + s
@@ -141,6 +148,10 @@ def test_overflow_warns_where_cpython_does(level):
     compare(int_sum, np.array([-BIG, -BIG, -1, 5]), level=level, bailout=True, fresh=True)
     compare(sum_from, np.array([1]), MAX, level=level, bailout=True, fresh=True)     # the root + 1
     compare(net, np.array([-MAX - 1, 1]), np.array([0, 0]), level=level, bailout=True, fresh=True)
+    # each term is 2**62, small items: only counting a term as two operands sees the overflow
+    half = np.full(3, 2 ** 61)
+    compare(spread, -half, half, level=level, bailout=True, fresh=True)
+    compare(spread, -half[:1], half[:1], level=level, bailout=False, fresh=True)
 
 
 def given_up(a):
@@ -164,6 +175,7 @@ def test_after_failed_bounds_the_exact_code_runs_at_once():
 
 
 def test_python_int_sums_become_big_ints():
+    check(doubling, 70, 1)                # s + s: 2**70 is no sum of 70 ones (not bounded)
     check(accumulate, 5, MAX - 2, 1)      # overflows at the third addition
     check(accumulate, 4, MAX, -1)         # a big root, no overflow
     check(accumulate, 3, -MAX, -BIG)
