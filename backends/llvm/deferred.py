@@ -103,16 +103,24 @@ def plan(graph, guarded, checkpoints, loop_blocks) -> frozenset:
     result for this graph (computed only if some node could be deferred);
     ``loop_blocks``: the blocks of its loops (graphutil.natural_loops)."""
     candidates = {n for n in graph.nodes() if _int_arith(n) and not guarded(n)}
+    found = _deferrable(graph, candidates, checkpoints, loop_blocks)
+    return frozenset() if found is None else frozenset(found[0])
+
+
+def _deferrable(graph, candidates: set, checkpoints, loop_blocks):
+    """``(kept, first)``: the candidates that may be deferred (``_contained``) and
+    the exit of the region's first statement, where a raised flag leaves; None
+    if the region cannot be re-run from its start."""
     if not candidates or not _replayable(graph):
-        return frozenset()
+        return None
     first = _first_checkpoint(graph, *checkpoints(), loop_blocks)
     if first is None:
-        return frozenset()
+        return None
     kept = _contained(graph, candidates)
     results = {n.outputs[0] for n in kept}
     if any(v in results for v in graph.exits[first].all_values()):
-        return frozenset()  # cannot happen: the first statement runs before any of them
-    return frozenset(kept)
+        return None  # cannot happen: the first statement runs before any of them
+    return kept, first
 
 
 @record
@@ -130,18 +138,19 @@ GIVE_UP = 2  # failed bounds after which a region's calls go straight to its exa
 INT64 = NpScalar(np.dtype(np.int64))
 
 
-def bounded(graph, guarded, checkpoints, loop_blocks, inner_blocks) -> Bounds | None:
+def bounded(graph, guarded, checkpoints, loops) -> Bounds | None:
     """The region's deferred operations if every one is a sum bounded as in
-    Note [bounded sums] and one of them is in an innermost loop (blocks
-    ``inner_blocks``); else None (``plan`` decides)."""
+    Note [bounded sums] and one of them is in an innermost loop of ``loops``
+    (graphutil.natural_loops); else None (``plan`` decides)."""
+    inner = {n for lp in loops if not any(o.header in lp.blocks for o in loops if o is not lp)
+             for blk in lp.blocks for n in blk.nodes}
     sums = {n for n in graph.nodes() if _sum(n) and not guarded(n)}
-    inner = {n for blk in inner_blocks for n in blk.nodes}
-    if not sums & inner or not _replayable(graph):
+    if not sums & inner:
         return None
-    first = _first_checkpoint(graph, *checkpoints(), loop_blocks)
-    if first is None:
+    found = _deferrable(graph, sums, checkpoints, {blk for lp in loops for blk in lp.blocks})
+    if found is None:
         return None
-    kept = _contained(graph, sums)
+    kept, _ = found
     if not kept & inner:
         return None
     chain = _chain(graph, kept)
@@ -157,20 +166,18 @@ def bounded(graph, guarded, checkpoints, loop_blocks, inner_blocks) -> Bounds | 
         external[n] = tuple(i for i, v in enumerate(n.inputs) if v not in chain)
         counts[n] = 1 if n.outputs[0] in terms else \
             len(external[n]) + sum(terms.get(v, 0) for v in n.inputs)
-    if any(v in chain for v in graph.exits[first].all_values()):
-        return None
     return Bounds(frozenset(kept), external, counts, frozenset(chain))
 
 
 def _chain(graph, kept) -> set:
+    """The results of ``kept`` and the block parameters they reach."""
     chain = {n.outputs[0] for n in kept}
-    edges = [(p, a) for blk in graph.blocks if blk.term is not None
-             for target, args in blk.term.targets for p, a in zip(target.params, args)]
+    incoming = graph.incoming()
     grew = True
     while grew:
         grew = False
-        for p, a in edges:
-            if a in chain and p not in chain:
+        for p, args in incoming.items():
+            if p not in chain and any(a in chain for a in args):
                 chain.add(p)
                 grew = True
     return chain
@@ -180,10 +187,7 @@ def _sum(n) -> bool:
     """A Python int or numpy int64 ``+``/``-`` of words (Note [bounded sums])."""
     if n.op not in _SUMS:
         return False
-    out = n.outputs[0].type
-    if out == INT:
-        return all(v.type in (INT, BOOL) for v in n.inputs)
-    return out == INT64 and all(_word(v.type) for v in n.inputs)
+    return _int_arith(n) or n.outputs[0].type == INT64 and all(_word(v.type) for v in n.inputs)
 
 
 def _word(t) -> bool:

@@ -220,10 +220,7 @@ class Lowering:
         checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
         if not self.exact and self.level != "O0":  # bounds pay where loops vectorize
-            inner = {blk for lp in loops if not any(o.header in lp.blocks for o in loops if o is not lp)
-                     for blk in lp.blocks}  # the blocks of innermost loops
-            self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan,
-                                                  loop_blocks, inner)
+            self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan, loops)
         if self.bounds is not None:  # Note [bounded sums]
             self.deferred = self.bounds.nodes
             b = deferred_checks.start_bounds(self, b, Lowering(g, self.name, self.level, exact_of=self))
@@ -299,17 +296,22 @@ class Lowering:
         if t.kind == "br" and blk in self.loop_plans:
             self._hoist_checks(b, self.loop_plans[blk])
         incoming = [[] for _ in t.targets]  # per edge: [(phi, value)]
+        chain = self.bounds.chain if self.bounds is not None else ()
         for (target, args), edge in zip(t.targets, incoming):
-            if self.bounds is not None:  # a value entering the chain (Note [bounded sums])
-                deferred_checks.record(self, b, [(self.convert(b, self.values[a], a.type, p.type), p.type)
-                                                 for p, a in zip(target.params, args)
-                                                 if p in self.bounds.chain and a not in self.bounds.chain])
+            entering = []  # values entering the chain of bounded sums (Note [bounded sums])
             for p, a in zip(target.params, args):
                 if p in phis:
-                    edge.append((phis[p], self.convert(b, self.values[a], a.type, p.type)))
+                    v = self.convert(b, self.values[a], a.type, p.type)
+                    edge.append((phis[p], v))
                 elif p in self.last_items and self.last_items[p][2] is blk and \
                         llvm_type(p.type) is not None:
-                    self._last_entry[p] = self.convert(b, self.values[a], a.type, p.type)
+                    v = self._last_entry[p] = self.convert(b, self.values[a], a.type, p.type)
+                else:
+                    continue
+                if p in chain and a not in chain:
+                    entering.append((v, p.type))
+            if entering:
+                deferred_checks.record(self, b, entering)
         dests = [self._edge(b, blk, target, blocks, edge)
                  for (target, _), edge in zip(t.targets, incoming)]
         if t.kind == "br":

@@ -79,12 +79,8 @@ def _bounds(fn, *args):
     (spec,) = region.dispatcher.cache.values()
     g = spec.graph
     order = reverse_postorder(g)
-    loops = natural_loops(g)
-    inner = {b for lp in loops if not any(o is not lp and o.header in lp.blocks for o in loops)
-             for b in lp.blocks}
     facts = Facts(g, {n.outputs[0]: n for n in g.nodes()})
-    found = deferred.bounded(g, facts.guarded, lambda: checkpoint_plan(g, order),
-                             {b for lp in loops for b in lp.blocks}, inner)
+    found = deferred.bounded(g, facts.guarded, lambda: checkpoint_plan(g, order), natural_loops(g))
     return None if found is None else \
         sorted((n.op, found.external[n], found.counts[n]) for n in found.nodes)
 

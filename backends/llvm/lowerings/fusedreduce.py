@@ -318,10 +318,11 @@ def _float_extreme(ctx, b, src, start, n, cmp, init):
 
 
 def _pairwise_row(ctx, b, src, start, count, row):
-    """``_pairwise_fused`` of row ``row`` (C order) of the last dimension.  Below 8 elements numpy's pairwise sum is a plain loop from
-    ``0.0`` (Note [pairwise summation]): each element is computed from the
-    leaves and added as it comes, without the buffer and the call (rows of
-    ``(n, 3)`` points took a fill and a call each)."""
+    """``_pairwise_fused`` of row ``row`` (C order) of the last dimension.  Below
+    8 elements numpy's pairwise sum is a plain loop from ``0.0`` (Note
+    [pairwise summation]): each element is computed from the leaves and added
+    as it comes, without the buffer and the call (rows of ``(n, 3)`` points
+    took a fill and a call each)."""
     fast = cg.fp_flags(ctx)
 
     def short(b):
