@@ -4,7 +4,8 @@
 
 Levels map to LLVM's pipelines: O0 → speed level 0 and code generation at
 -O0 (fast instruction selection; the fastest compile), O1 → speed level 2, O2 →
-speed level 3 with loop and SLP vectorization; O1 and O2 generate code at -O3.
+speed level 3 with loop and SLP vectorization; O1 and O2 generate code at -O3,
+and their vectorized loops get software prefetches (prefetch.py).
 One MCJIT engine per code-generation level.  Every
 module passes LLVM's verifier before it is optimised.
 
@@ -19,6 +20,8 @@ code as a shared library never pays.
 from __future__ import annotations
 
 import threading
+
+from . import prefetch
 
 _lock = threading.RLock()
 _state: dict = {}
@@ -100,6 +103,8 @@ def _optimized(text: str, level: str):
         pto.slp_vectorization = True
     pb = llvm.create_pass_builder(st["tm"], pto)
     pb.getModulePassManager().run(mod, pb)
+    if level != "O0":
+        mod = prefetch.streams(mod)   # Note [prefetch in vector loops]
     return mod
 
 
