@@ -3,8 +3,9 @@
     >>> addr = compile_ir(str(module), "region_0", level="O1")
 
 Levels map to LLVM's pipelines: O0 → speed level 0 and code generation at
--O0 (fast instruction selection; the fastest compile), O1 → speed level 2, O2 →
-speed level 3 with loop and SLP vectorization; O1 and O2 generate code at -O3,
+-O0 (fast instruction selection; the fastest compile), O1 → speed level 2 (with
+llvmlite's default loop vectorization), O2 → speed level 3 with loop and SLP
+vectorization; O1 and O2 generate code at -O3,
 and their vectorized loops get software prefetches (prefetch.py).
 One MCJIT engine per code-generation level.  Every
 module passes LLVM's verifier before it is optimised.
