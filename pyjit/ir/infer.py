@@ -21,7 +21,8 @@ meaning depends on types (Note [frontend ops]):
 
 Call arguments bind to the op's inputs and attributes with ``OpDef.bind``; an
 attribute's argument must be a constant (a ``const`` node, or a value of
-``Const`` type); a missing optional input becomes a ``const None`` node.
+``Const`` type); a missing optional input becomes a ``const None`` node, named in
+the node's ``omitted`` attribute (registry.py, Note [omitted optional inputs]).
 
 Block parameters take the ``unify`` of the types their incoming branches
 pass.  Blocks are visited in reverse post-order until no type changes; an
@@ -265,6 +266,9 @@ class _Inference:
                                     f"({_name(args[i])} is {args[i].type})", n.loc)
             attrs[name] = value
         inputs = []
+        omitted = tuple(name for name, i in zip(op.args, input_slots) if i is None)
+        if omitted:   # Note [omitted optional inputs]
+            attrs[registry.OMITTED] = omitted
         for i in input_slots:
             if i is None:
                 none = Node("const", [], {"value": None}, [self.g.new_value(NONE)], loc=n.loc)

@@ -20,6 +20,7 @@ message in the report.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Callable
 
@@ -31,6 +32,17 @@ class TypeRuleError(Exception):
 
 
 _NO_DEFAULT = object()
+
+# Note [omitted optional inputs]
+#     An optional input the call leaves out (``complex(x)``, ``math.log(x)``) is a
+#     ``const None`` input of the node, as an explicit ``None`` would be, and the
+#     node lists its name in the attribute ``omitted``.  The type rule is called
+#     without it (``OpDef._rule``), so it sees its default; the reference
+#     implementation gets ``None``, which is what it defaults to.  An explicit
+#     ``None`` reaches the rule as the type NONE, which the rules of
+#     ``complex`` and ``math.log`` reject, as CPython raises TypeError for it: so
+#     a lowering that sees NONE among its input types sees an omitted input.
+OMITTED = "omitted"
 
 
 @record
@@ -75,15 +87,33 @@ class OpDef:
         if self.rule is None:
             raise TypeRuleError(f"op {self.name} has no type rule")
         if self.sees_unions or not any(isinstance(t, UnionT) for t in types):
-            return self.rule(*types, **attrs)
+            return self._rule(types, attrs)
         result = None
         for combination in itertools.product(*(members(t) for t in types)):
-            t = self.rule(*combination, **attrs)
+            t = self._rule(combination, attrs)
             joined = t if result is None else unify(result, t)
             if joined is None:
                 raise TypeRuleError(f"the result is {result} on one path and {t} on another")
             result = joined
         return result
+
+    def _rule(self, types, attrs):
+        """The type rule called as the source called the op: an input the call
+        omitted (Note [omitted optional inputs]) is left out, so that the rule sees
+        its own default and not the type of the ``None`` standing in for it."""
+        omitted = attrs.get(OMITTED, ())
+        if not omitted:
+            return self.rule(*types, **attrs)
+        params = {k: v for k, v in attrs.items() if k != OMITTED}
+        positional = []
+        for name, t in zip(self.args, types):
+            if name in omitted:
+                continue
+            if len(positional) == self.args.index(name):
+                positional.append(t)
+            else:
+                params[name] = t
+        return self.rule(*positional, **params)
 
     def bind(self, nargs: int, kwnames: tuple) -> tuple[list, dict] | str:
         """Map a call's positional count and keyword names onto inputs and attrs.
@@ -143,6 +173,8 @@ def defop(name: str, *, args=(), attrs=None, varargs=False, callables=(), method
             raise ValueError(f"op {name!r} is declared twice")
         names = tuple(a.rstrip("?") for a in args)
         optional = frozenset(a.rstrip("?") for a in args if a.endswith("?"))
+        if optional:
+            impl = _ignoring_omitted(impl)
         op = OpDef(name, impl, names, dict(attrs or {}), varargs, tuple(callables),
                    tuple(methods), elementwise, reduction, pure, may_raise, tuple(mutates),
                    optional, tuple(attributes), sees_unions)
@@ -156,6 +188,15 @@ def defop(name: str, *, args=(), attrs=None, varargs=False, callables=(), method
         return op
 
     return register
+
+
+def _ignoring_omitted(impl: Callable) -> Callable:
+    """``impl`` taking (and ignoring) the ``omitted`` attribute: its omitted
+    inputs arrive as None, its default."""
+    @functools.wraps(impl)
+    def run(*inputs, omitted=(), **params):
+        return impl(*inputs, **params)
+    return run
 
 
 def get(name: str) -> OpDef:

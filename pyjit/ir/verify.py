@@ -167,7 +167,7 @@ class _Verifier:
         if not op.varargs and len(n.inputs) != len(op.args):
             self.fail(f"{where}: {n.op} takes {len(op.args)} inputs {op.args}, "
                       f"not {len(n.inputs)}")
-        unknown = set(n.attrs) - set(op.attrs)
+        unknown = set(n.attrs) - set(op.attrs) - ({registry.OMITTED} if op.optional else set())
         if unknown:
             self.fail(f"{where}: {n.op} has no attribute {sorted(unknown)[0]!r}")
         if self.typed:

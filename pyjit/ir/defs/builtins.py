@@ -63,7 +63,7 @@ def round_(x, ndigits=None):
 
 @round_.type_rule
 def _(x, ndigits=None):
-    # An omitted ndigits arrives as None; ``round(x, None)`` is ``round(x)``.
+    # An omitted ndigits is left out (the default); ``round(x, None)`` is ``round(x)``.
     if ndigits is None or ndigits == NONE:
         return by_example(round, x)
     return by_example(round, x, ndigits)
@@ -113,10 +113,8 @@ def complex_(real, imag=None):
 
 @complex_.type_rule
 def _(real, imag=None):
-    # An omitted imag arrives as None; an explicit ``None`` is a TypeError in
-    # CPython, and by_example rejects its type.  (The frontend passes an omitted
-    # optional input as a ``const None`` of type NONE, indistinguishable from an
-    # explicit None here, so ``complex(x)`` runs eagerly: correct, not compiled.)
+    # An omitted imag is left out (registry.py, Note [omitted optional inputs]);
+    # an explicit ``None`` is a TypeError in CPython, and by_example rejects NONE.
     if imag is None:
         return by_example(complex, real)
     return by_example(complex, real, imag)

@@ -104,7 +104,8 @@ def log(x, base=None):
 
 @log.type_rule
 def _(x, base=None):
-    # An omitted base arrives as None; an explicit ``None`` is a TypeError in CPython.
+    # An omitted base is left out (registry.py, Note [omitted optional inputs]); an
+    # explicit ``None`` is a TypeError in CPython, which _check_real finds with NONE.
     _check_real(math.log, (x,) if base is None else (x, base))
     return FLOAT
 
