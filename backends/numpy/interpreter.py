@@ -16,10 +16,11 @@ instrument execution, as in torch.fx's Interpreter.
 """
 from __future__ import annotations
 
+import operator
 import os
 
 from pyjit.ir.registry import OPS
-from pyjit.ir.types import Array, members, typeof
+from pyjit.ir.types import Array, TupleT, members, typeof
 from pyjit.errors import InternalError
 
 
@@ -125,18 +126,49 @@ def materialize(kind: str, values: list):
     elif kind == "seq_iter":
         seq, k = values
         r = iter(seq)
+    elif kind.startswith(("zip_", "enumerate_")):
+        return _zip(kind, values)
     else:
         raise InternalError(f"unknown stack item kind {kind}")
     r.__setstate__(k)
     return r
 
 
+def _zip(kind: str, values: list):
+    """``zip``/``enumerate`` of the sources' iterators advanced to the index (the
+    last value); the kind names the sources (frontend/items.py, ZipIter)."""
+    what, *sources = kind.split("_")
+    values = list(values)
+    k = values.pop()
+    count = values.pop(0) if what == "enumerate" else None
+    iters = []
+    for source in sources:
+        if source == "range":
+            r = iter(range(*values[:3]))
+            del values[:3]
+        else:
+            r = iter(values.pop(0))
+        r.__setstate__(k)
+        iters.append(r)
+    return zip(*iters) if count is None else enumerate(iters[0], operator.index(count) + k)
+
+
 def _check_type(node, result) -> None:
     expected = node.outputs[0].type
     actual = typeof(result)
+    if not _fits(actual, expected):
+        raise InternalError(f"type rule of {node.op} said {expected}, the value is {actual}")
+
+
+def _fits(actual, expected) -> bool:
+    """A value of type ``actual`` is one ``expected`` allows: a member of a union,
+    an array of any layout for layout A, a tuple whose items each fit."""
     if expected == actual or actual in members(expected):
-        return
-    if isinstance(expected, Array) and isinstance(actual, Array) and expected.dtype == actual.dtype \
-            and expected.ndim == actual.ndim and expected.layout == "A":
-        return
-    raise InternalError(f"type rule of {node.op} said {expected}, the value is {actual}")
+        return True
+    if isinstance(expected, Array) and isinstance(actual, Array):
+        return expected.dtype == actual.dtype and expected.ndim == actual.ndim and \
+            expected.layout == "A"
+    if isinstance(expected, TupleT) and isinstance(actual, TupleT):
+        return len(expected.items) == len(actual.items) and \
+            all(_fits(a, e) for a, e in zip(actual.items, expected.items))
+    return False

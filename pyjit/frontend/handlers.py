@@ -205,6 +205,8 @@ def call_with(tx, callee, args: list, kwnames: tuple):
     fn = callee.obj
     if fn is range:
         return _range(tx, args, kwnames)
+    if fn is zip or fn is enumerate:
+        return _zip(tx, fn, args, kwnames)
     if registry.op_for_callable(fn) is not None:
         vals = _values(tx, args)
         if isinstance(vals, Unsupported):
@@ -228,6 +230,40 @@ def _range(tx, args, kwnames):
     if len(vals) == 2:
         vals.append(tx.emit("const", [], value=1))
     tx.push(it.RangeArgs(*vals))
+
+
+def _zip(tx, fn, args, kwnames):
+    """``zip(a, b, ...)`` and ``enumerate(a[, start])`` over arrays and ranges."""
+    if fn is zip:
+        if kwnames or not args:
+            return tx.fail("PJ0015", "zip() with keywords or no argument")
+        count, given = None, args
+    else:
+        if kwnames not in ((), ("start",)) or not 1 <= len(args) <= 2:
+            return tx.fail("PJ0015", "enumerate() with a bad argument")
+        count = tx.value(args[1]) if len(args) == 2 else tx.emit("const", [], value=0)
+        if isinstance(count, Unsupported):
+            return count
+        given = args[:1]
+    sources = []
+    for item in given:
+        src = _iterable(tx, item)
+        if isinstance(src, Unsupported):
+            return src
+        sources.append(src)
+    tx.push(it.ZipArgs(tuple(sources), count))
+
+
+def _iterable(tx, item):
+    """What a loop can iterate: ``range(...)`` or a value (an array along its first
+    axis); anything else fails here."""
+    if isinstance(item, it.RangeArgs):
+        return item
+    if isinstance(item, it.ZipArgs):
+        return tx.fail("PJ0015", "zip() or enumerate() of a zip() or enumerate()")
+    if isinstance(item, it.Static) and not isinstance(item.obj, (int, float, complex)):
+        return tx.fail("PJ0015", f"iteration over {type(item.obj).__name__}")
+    return tx.value(item)
 
 
 def _values(tx, items):
@@ -344,16 +380,36 @@ def unpack_sequence(tx, ins):
 
 def get_iter(tx, ins):
     src = tx.pop()
-    if isinstance(src, it.RangeArgs):
-        n = tx.emit("range_len", [src.start, src.stop, src.step])
-        tx.push(it.RangeIter(src.start, src.stop, src.step, n, tx.emit("const", [], value=0)))
+    if isinstance(src, it.ZipArgs):
+        lengths = [_length(tx, s) for s in src.sources]
+        n = lengths[0]
+        for m in lengths[1:]:
+            n = tx.emit("min", [n, m])
+        tx.push(it.ZipIter(src, n, tx.emit("const", [], value=0)))
         return None
-    if isinstance(src, it.Static) and not isinstance(src.obj, (int, float, complex)):
-        return tx.fail("PJ0015", f"iteration over {type(src.obj).__name__}")
-    v = tx.value(src)
-    if isinstance(v, Unsupported):
-        return v
-    tx.push(it.SeqIter(v, tx.emit("len", [v]), tx.emit("const", [], value=0)))
+    src = _iterable(tx, src)
+    if isinstance(src, Unsupported):
+        return src
+    n = _length(tx, src)
+    zero = tx.emit("const", [], value=0)
+    if isinstance(src, it.RangeArgs):
+        tx.push(it.RangeIter(src.start, src.stop, src.step, n, zero))
+    else:
+        tx.push(it.SeqIter(src, n, zero))
+    return None
+
+
+def _length(tx, src):
+    if isinstance(src, it.RangeArgs):
+        return tx.emit("range_len", [src.start, src.stop, src.step])
+    return tx.emit("len", [src])
+
+
+def _item(tx, src, k):
+    """Item ``k`` of a range or a sequence."""
+    if isinstance(src, it.RangeArgs):
+        return tx.emit("range_item", [src.start, src.step, k])
+    return tx.emit("getitem", [src, k])
 
 
 def for_iter_step(tx, ins, keep_iterator: bool):
@@ -365,25 +421,39 @@ def for_iter_step(tx, ins, keep_iterator: bool):
     time 3.12+ skip those instructions, but their stack effect is the same.)
     """
     iterator = tx.state.stack[-1]
-    if not isinstance(iterator, (it.RangeIter, it.SeqIter)):
+    if not isinstance(iterator, it.ITERATORS):
         u = tx.fail("PJ0015", "loop over an iterator pyjit cannot model")
         u.structural = isinstance(iterator, it.Below)
         return u
     one = tx.emit("const", [], value=1)
-    more = tx.emit("lt", [iterator.k, iterator.n])
-    nxt = tx.emit("add", [iterator.k, one])
-    if isinstance(iterator, it.RangeIter):
-        item = tx.emit("range_item", [iterator.start, iterator.step, iterator.k])
-        advanced = it.RangeIter(iterator.start, iterator.stop, iterator.step, iterator.n, nxt)
-    else:
-        item = tx.emit("getitem", [iterator.seq, iterator.k])
-        advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
-    body = tx.state.fork(tx.state.stack[:-1] + [advanced, item])
+    k = iterator.k
+    more = tx.emit("lt", [k, iterator.n])
+    nxt = tx.emit("add", [k, one])
     if keep_iterator:
         done = tx.state.fork(tx.state.stack + [it.EXHAUSTED])
     else:
         done = tx.state.fork(tx.state.stack[:-1])
-    return tx.branch(more, tx.index + 1, body, _target(tx, ins), done)
+    if isinstance(iterator, it.RangeIter):
+        item = _item(tx, it.RangeArgs(iterator.start, iterator.stop, iterator.step), k)
+        advanced = it.RangeIter(iterator.start, iterator.stop, iterator.step, iterator.n, nxt)
+        body = tx.state.fork(tx.state.stack[:-1] + [advanced, item])
+        return tx.branch(more, tx.index + 1, body, _target(tx, ins), done)
+    # A sequence's item k is read in the loop's body, where k < n: read where the
+    # loop tests k < n, item n would fail (IndexError) and bail out of every loop's end.
+    err = tx.branch_into_new_block(more, _target(tx, ins), done)
+    if err is not None:
+        return err
+    if isinstance(iterator, it.SeqIter):
+        item = _item(tx, iterator.seq, k)
+        advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
+    else:
+        args = iterator.args
+        # enumerate's count is an int as range's items are (Python int, from any integer)
+        items = [] if args.count is None else [tx.emit("range_item", [args.count, one, k])]
+        items += [_item(tx, s, k) for s in args.sources]
+        item = tx.emit("build_tuple", items)
+        advanced = it.ZipIter(args, iterator.n, nxt)
+    return tx.jump_to(tx.index + 1, tx.state.fork(tx.state.stack[:-1] + [advanced, item]))
 
 
 # ---- control flow -------------------------------------------------------------------

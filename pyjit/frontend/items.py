@@ -84,6 +84,55 @@ class SeqIter:
         return StackItem("seq_iter", [self.seq, self.k])
 
 
+@dataclass(frozen=True)
+class ZipArgs:
+    """The result of ``zip(*sources)`` (``count`` None) or of ``enumerate(source,
+    count)``, only ever consumed by GET_ITER.  A source is a ``RangeArgs`` or a
+    graph value iterated along its first axis (an array)."""
+
+    sources: tuple
+    count: Value | None
+
+    @property
+    def kind(self) -> str:
+        """``zip_seq_range``, ``enumerate_seq``: the exit's stack item kind."""
+        what = "zip" if self.count is None else "enumerate"
+        return "_".join([what] + ["range" if isinstance(s, RangeArgs) else "seq" for s in self.sources])
+
+    def parts(self) -> list[Value]:
+        """The count, then each source's start, stop, step (or the sequence)."""
+        out = [] if self.count is None else [self.count]
+        for s in self.sources:
+            out += flatten(s)
+        return out
+
+    def rebuilt(self, values: list[Value]) -> "ZipArgs":
+        """The same shape over ``values``, laid out as ``parts`` gives them."""
+        values = list(values)
+        count = None if self.count is None else values.pop(0)
+        sources = []
+        for s in self.sources:
+            m = len(flatten(s))
+            sources.append(rebuild(s, values[:m]))
+            del values[:m]
+        return ZipArgs(tuple(sources), count)
+
+
+@dataclass(frozen=True)
+class ZipIter:
+    """An iterator over ``ZipArgs``: item ``k`` is the tuple of the sources' items
+    ``k`` (``count + k`` first for ``enumerate``); ``n`` is the shortest length.
+    An exit rebuilds CPython's own ``zip``/``enumerate`` of the sources'
+    iterators advanced to ``k`` (``materialize``, backends/numpy/interpreter.py)."""
+
+    args: ZipArgs
+    n: Value
+    k: Value
+
+    def stack_item(self) -> StackItem:
+        return StackItem(self.args.kind, self.args.parts() + [self.k])
+
+
 _FIELDS = {
     BoundMethod: ("receiver",),
     RangeArgs: ("start", "stop", "step"),
@@ -95,6 +144,10 @@ _FIELDS = {
 def flatten(item) -> list[Value]:
     if isinstance(item, Value):
         return [item]
+    if isinstance(item, ZipArgs):
+        return item.parts()
+    if isinstance(item, ZipIter):
+        return item.args.parts() + [item.n, item.k]
     return [getattr(item, f) for f in _FIELDS.get(type(item), ())]
 
 
@@ -110,12 +163,18 @@ def shape(item):
         return item
     if isinstance(item, BoundMethod):
         return (BoundMethod, item.name)
+    if isinstance(item, (ZipArgs, ZipIter)):
+        return (type(item), (item if isinstance(item, ZipArgs) else item.args).kind)
     return type(item)
 
 
 def rebuild(template, values: list[Value]):
     if isinstance(template, Value):
         return values[0]
+    if isinstance(template, ZipArgs):
+        return template.rebuilt(values)
+    if isinstance(template, ZipIter):
+        return ZipIter(template.args.rebuilt(values[:-2]), values[-2], values[-1])
     fields = _FIELDS.get(type(template))
     if not fields:
         return template
@@ -128,6 +187,9 @@ def stack_item(item) -> StackItem | None:
     """How an exit rebuilds this item on CPython's stack, or None if it cannot."""
     if isinstance(item, Value):
         return StackItem("value", [item])
-    if isinstance(item, (RangeIter, SeqIter)):
+    if isinstance(item, ITERATORS):
         return item.stack_item()
     return None
+
+
+ITERATORS = (RangeIter, SeqIter, ZipIter)   # what GET_ITER leaves for FOR_ITER

@@ -464,6 +464,20 @@ class Translator:
         self.terminated = True
         return None
 
+    def branch_into_new_block(self, cond: Value, false_idx: int,
+                              false_state: State) -> Unsupported | None:
+        """End the block with ``cbr cond``: true to a new block, which becomes the
+        current one (the caller emits into it and ends it), false to instruction
+        ``false_idx``."""
+        from ..ir.graph import Term
+        f = self._target_slot(false_idx, false_state)
+        if isinstance(f, Unsupported):
+            return f
+        block = self.graph.new_block()
+        self.block.term = Term("cbr", cond=cond, targets=[[block, []], f])
+        self.block = block
+        return None
+
     def _target_slot(self, target_idx, state):
         """The ``[block, args]`` slot of a branch to ``target_idx``; leaving the range
         goes through a new block that ends in an exit."""
@@ -505,7 +519,7 @@ class Translator:
             u = self._fail("PJ0011", "control leaves an enclosing Python loop", target_idx)
             u.structural = True
             return u
-        if kind != "resume" and any(isinstance(x, (it.RangeIter, it.SeqIter)) for x in state.stack[base:]):
+        if kind != "resume" and any(isinstance(x, it.ITERATORS) for x in state.stack[base:]):
             # The loop this iterator drives is not in the region: keep its header in
             # CPython too, so the whole loop stays a Python loop.
             u = self._fail("PJ0015", "loop header of a loop that is not compiled whole", self.index)

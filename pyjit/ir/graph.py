@@ -126,8 +126,10 @@ class StackItem:
     """An operand-stack item an exit must rebuild, from ``values``.
 
     ``kind`` is ``"value"`` (push the value itself), ``"range_iter"`` (values:
-    start, stop, step, index of the next item) or ``"seq_iter"`` (values: the
-    sequence, index of the next item).
+    start, stop, step, index of the next item), ``"seq_iter"`` (values: the
+    sequence, index of the next item), or ``zip``/``enumerate`` followed by its
+    sources' kinds, ``"zip_seq_range"``, ``"enumerate_seq"`` (values: the
+    enumerate count, each source's start, stop, step or sequence, the index).
     """
 
     kind: str

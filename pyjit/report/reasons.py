@@ -94,9 +94,9 @@ _reason("PJ0014", "Unsupported value type",
         "array of non-numeric dtype); this specialization runs in CPython.",
         "Convert lists to arrays (np.asarray) before the hot code.")
 _reason("PJ0015", "Unsupported loop",
-        "The loop iterates over something other than range(...) or an array, or changes "
-        "control state pyjit does not model.",
-        "Iterate over range(len(x)) or over an ndarray.")
+        "The loop iterates over something other than range(...), an array, or zip(...) or "
+        "enumerate(...) of those, or changes control state pyjit does not model.",
+        "Iterate over range(len(x)), an ndarray, zip(a, b) or enumerate(a).")
 _reason("PJ0016", "Region not compiled to native code",
         "The region's graph uses an op the LLVM backend cannot lower yet: a region without "
         "a loop runs on the numpy backend (one numpy call per op), a loop runs in CPython.",
