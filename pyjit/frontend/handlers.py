@@ -207,6 +207,11 @@ def call_with(tx, callee, args: list, kwnames: tuple):
         return _range(tx, args, kwnames)
     if fn is zip or fn is enumerate:
         return _zip(tx, fn, args, kwnames)
+    if fn is reversed and len(args) == 1 and not kwnames and isinstance(args[0], it.RangeArgs):
+        return _reversed_range(tx, args[0])
+    if fn is float and len(args) == 1 and not kwnames and isinstance(args[0], it.Static) \
+            and type(args[0].obj) is str:
+        return _float_of_literal(tx, args[0].obj)
     if registry.op_for_callable(fn) is not None:
         vals = _values(tx, args)
         if isinstance(vals, Unsupported):
@@ -230,6 +235,31 @@ def _range(tx, args, kwnames):
     if len(vals) == 2:
         vals.append(tx.emit("const", [], value=1))
     tx.push(it.RangeArgs(*vals))
+
+
+def _reversed_range(tx, r):
+    """``reversed(range(start, stop, step))`` is ``range(last, start - step, -step)``
+    with ``last = start + (n - 1) * step``: the same items, as Python ints.
+    ``range_item`` computes each bound (``start + k * step`` for k = n - 1, -1, and
+    from 0 for -1), so they are ints as ``range`` takes them, from any integer
+    arguments, and leaving 64 bits bails out to CPython."""
+    n = tx.emit("range_len", [r.start, r.stop, r.step])   # checks the arguments as range() does
+    one = tx.emit("const", [], value=1)
+    minus_one = tx.emit("const", [], value=-1)
+    last = tx.emit("range_item", [r.start, r.step, tx.emit("sub", [n, one])])
+    before = tx.emit("range_item", [r.start, r.step, minus_one])
+    back = tx.emit("range_item", [tx.emit("const", [], value=0), r.step, minus_one])
+    tx.push(it.RangeArgs(last, before, back))
+
+
+def _float_of_literal(tx, text: str):
+    """``float("inf")``, ``float("-inf")``, ``float("nan")``: the literal's value;
+    a string ``float`` rejects stays a call, which CPython makes."""
+    try:
+        value = float(text)
+    except ValueError:
+        return tx.fail("PJ0001", f"float() of {text!r}")
+    tx.push(it.Static(value))
 
 
 def _zip(tx, fn, args, kwnames):

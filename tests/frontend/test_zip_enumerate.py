@@ -184,3 +184,52 @@ def test_generated(xs, ks, start):
     a, b = np.array(xs, dtype=np.float64), np.array(ks, dtype=np.int64)
     check(dot, a, b)
     check(counted_from, b, start)
+
+
+def backwards(a, start, stop, step):
+    s = 0
+    for i in reversed(range(start, stop, step)):
+        s = s * 3 + i
+    return s
+
+
+def horner(coeffs, x):
+    acc = 0.0
+    for i in reversed(range(coeffs.shape[0])):
+        acc = acc * x + coeffs[i]
+    return acc
+
+
+def running_max(a):
+    best = float("-inf")
+    worst = float("inf")
+    for x in a:
+        if x > best:
+            best = x
+        if x < worst:
+            worst = x
+    return best, worst, float("nan") != float("nan")
+
+
+def bad_literal(a):
+    s = 0.0
+    for x in a:
+        s += x * float("one")     # ValueError, raised by CPython
+    return s
+
+
+@pytest.mark.parametrize("start, stop, step", [(0, 10, 1), (10, 0, -1), (3, 50, 7), (5, 5, 1),
+                                               (-2 ** 63, -2 ** 63 + 4, 1),    # start - step leaves int64
+                                               (2 ** 63 - 5, 2 ** 63 - 1, 2),
+                                               (np.int64(2), np.int8(9), True),
+                                               (0, 10, 0),                    # ValueError
+                                               (0, 10.0, 1)])                 # TypeError
+def test_reversed_range(start, stop, step):
+    check(backwards, None, start, stop, step)
+
+
+def test_reversed_range_and_float_literals_compile():
+    _compiled(check(horner, np.array([1.0, -2.0, 0.5, 3.0]), 1.5))
+    _compiled(check(running_max, A))
+    check(running_max, np.zeros(0))
+    check(bad_literal, A)
