@@ -38,8 +38,8 @@ LOWERINGS: dict = {}
 
 # Ops whose result bits are the same for Python floats and numpy float64s.
 IEEE_UNIFORM = frozenset({"add", "iadd", "sub", "isub", "mul", "imul", "neg", "pos", "lt", "le",
-                          "eq", "ne", "gt", "ge", "abs", "min", "max", "math.sqrt", "np.sqrt",
-                          "truth", "not_", "float"})
+                          "eq", "ne", "gt", "ge", "abs", "math.sqrt", "np.sqrt", "truth", "not_",
+                          "float"})
 
 
 # Note [loop hints]

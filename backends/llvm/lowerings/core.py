@@ -177,14 +177,23 @@ def _abs(ctx, b, node, args):
 
 @lowering("min", "max")
 def _min_max(ctx, b, node, args):
-    t = node.in_types[0]
-    kind = scalar_kind(t)
+    """The first argument unless a later one is strictly smaller (larger), as
+    CPython's ``min``/``max``.  A union result (``max(0.0, x)``, float and f64)
+    carries the tag of the argument that won: each argument is converted to the
+    union and the tag is selected with the value."""
+    out = node.out_type
+    if isinstance(out, UnionT):
+        unions = [ctx.convert(b, v, t, out) for v, t in zip(args, node.in_types)]
+        values = [b.extract_value(u, 0) for u in unions]
+        tags = [b.extract_value(u, 1) for u in unions]
+        kind = scalar_kind(members(out)[0])
+    else:
+        values, tags, kind = list(args), None, scalar_kind(node.in_types[0])
     if kind is None:
-        raise NotLowerable(f"{node.op} of {t}")
-    acc = args[0]
-    for v in args[1:]:
-        # CPython keeps the first unless a later one is strictly smaller (larger).
-        op = "<" if node.op == "min" else ">"
+        raise NotLowerable(f"{node.op} of {node.in_types}")
+    op = "<" if node.op == "min" else ">"
+    acc, tag = values[0], tags[0] if tags else None
+    for i, v in enumerate(values[1:], 1):
         if kind[0] == "f":
             better = b.fcmp_ordered(op, v, acc)
         elif kind[0] in "ub":
@@ -192,7 +201,12 @@ def _min_max(ctx, b, node, args):
         else:
             better = b.icmp_signed(op, v, acc)
         acc = b.select(better, v, acc)
-    return acc
+        if tags:
+            tag = b.select(better, tags[i], tag)
+    if not tags:
+        return acc
+    s = b.insert_value(ir.Constant(llvm_type(out), ir.Undefined), acc, 0)
+    return b.insert_value(s, tag, 1)
 
 
 @lowering("float")

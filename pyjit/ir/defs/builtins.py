@@ -9,7 +9,7 @@ and ``__divmod__`` are elementwise); ``bool`` accepts what a branch tests.
 from __future__ import annotations
 
 from ..registry import TypeRuleError, defop
-from ..types import NONE, NpScalar, PyScalar, scalar_dtype
+from ..types import NONE, NpScalar, PyScalar, members, scalar_dtype, unify
 from ._rules import by_example
 from .core import truth
 
@@ -27,24 +27,34 @@ def _(x):
 
 def _extremum_rule(fn):
     """``min(a, b, ...)`` returns one of its arguments, which one depending on
-    values (and on NaN's place: ``min(nan, 1)`` is nan, ``min(1, nan)`` is 1),
-    so the result has a known type only when every argument has that type."""
+    values (and on NaN's place: ``min(nan, 1)`` is nan, ``min(1, nan)`` is 1).
+    Arguments of one type give that type.  Arguments of one machine
+    representation but different types (``max(0.0, x)`` with ``x`` a numpy
+    float64: ``float`` and ``f64``; ``int`` and ``i64``) give their union, whose
+    tag says which argument won (lowerings/core.py); anything else would need a
+    representation per value, and is rejected.  The rule sees unions (a running
+    ``best = max(best, x)`` is one after the first iteration)."""
     def rule(*items):
         if len(items) < 2:
             raise TypeRuleError(f"{fn.__name__}() of one argument iterates over it")
-        if any(t != items[0] for t in items) or not isinstance(items[0], (PyScalar, NpScalar)):
+        if all(t == items[0] for t in items) and isinstance(items[0], (PyScalar, NpScalar)):
+            return by_example(fn, *items)
+        joined = items[0]
+        for t in items[1:]:
+            joined = unify(joined, t) if joined is not None else None
+        if joined is None or not all(isinstance(m, (PyScalar, NpScalar)) for m in members(joined)):
             raise TypeRuleError(f"{fn.__name__}() of {', '.join(map(str, items))}: "
                                 "the result's type would depend on values")
-        return by_example(fn, *items)
+        return joined
     return rule
 
 
-@defop("min", varargs=True, callables=[min])
+@defop("min", varargs=True, callables=[min], sees_unions=True)
 def min_(*items):
     return min(*items)
 
 
-@defop("max", varargs=True, callables=[max])
+@defop("max", varargs=True, callables=[max], sees_unions=True)
 def max_(*items):
     return max(*items)
 
