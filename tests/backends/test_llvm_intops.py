@@ -24,6 +24,18 @@ def _looped(body: str):
 
 
 shifts = _looped("np.left_shift(a, b), np.right_shift(a, b)")
+operators = _looped("a << b, a >> b")   # numpy integers: the same ufuncs
+
+
+def inplace(a, b, n=2):
+    k = 0
+    for _ in range(n):
+        k += 1
+    c = a
+    c <<= b
+    d = a
+    d >>= b
+    return c, d, k
 gcd_lcm = _looped("np.gcd(a, b), np.lcm(a, b)")
 invert = _looped("np.invert(a)")
 
@@ -49,6 +61,8 @@ def test_extremes(dtype):
         agree(invert, a, 0)
         for c in counts:
             agree(shifts, a, c)
+            agree(operators, a, c)
+            agree(inplace, a, c)
         for b in extremes(dtype):
             agree(gcd_lcm, a, b)
 
@@ -61,6 +75,8 @@ def test_random(dtype, data):
     small = data.draw(st.integers(-70, 70) if np.dtype(dtype).kind == "i" else st.integers(0, 70))
     agree(shifts, a, b)
     agree(shifts, a, np.dtype(dtype).type(small))
+    agree(operators, a, np.dtype(dtype).type(small))
+    agree(operators, a, int(small) if small >= 0 else small)   # a Python int count
     agree(gcd_lcm, a, b)
     agree(invert, a, b)
 
@@ -70,6 +86,7 @@ def test_bools():
         agree(invert, a, 0)
         for b in (np.bool_(True), np.bool_(False)):
             agree(shifts, a, b)  # the int8 loop
+            agree(operators, a, b)
             agree(gcd_lcm, a, b, native=False)  # no bool loop: numpy's TypeError
 
 
@@ -83,6 +100,7 @@ def test_bools():
 def test_mixed_operands(a, b):
     native = not (isinstance(a, np.int64) and isinstance(b, np.uint64))
     agree(shifts, a, b, native=native)
+    agree(operators, a, b, native=native)
     agree(gcd_lcm, a, b, native=native)
 
 

@@ -15,6 +15,7 @@ from .. import cgutils as cg
 from ..lower import lowering
 from ..reprs import F64, I1, I64, NotLowerable, scalar_kind
 from .convert import cast, common_type
+from .intops import numpy_shift
 
 _TWO53 = 2.0 ** 53
 
@@ -266,8 +267,8 @@ def _bitwise(ctx, b, node, args):
 def _shift(ctx, b, node, args):
     _scalar_only(node)
     out = node.out_type
-    if out != INT:
-        raise NotLowerable("shifts of numpy integers")
+    if out != INT:   # numpy integers: the ufuncs np.left_shift / np.right_shift
+        return numpy_shift(ctx, b, node, args, left="lshift" in node.op)
     x, y = (cast(ctx, b, v, t, out) for v, t in zip(args, node.in_types))
     cg.bail_if(ctx, b, b.icmp_signed("<", y, ir.Constant(I64, 0)))  # ValueError: negative shift
     if "lshift" in node.op:

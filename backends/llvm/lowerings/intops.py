@@ -54,7 +54,13 @@ def _invert(ctx, b, node, args):
 
 @lowering("np.left_shift", "np.right_shift")
 def _shift(ctx, b, node, args):
-    """Shifts with numpy's out-of-range counts (Note [numpy shift counts])."""
+    return numpy_shift(ctx, b, node, args, left=node.op == "np.left_shift")
+
+
+def numpy_shift(ctx, b, node, args, left: bool):
+    """Shifts with numpy's out-of-range counts (Note [numpy shift counts]); also
+    the operators ``<<`` and ``>>`` on numpy integers (arith.py), which are these
+    ufuncs."""
     kind = _int_result(node)
     if kind == "b":
         raise NotLowerable(f"{node.op} with a bool result")
@@ -64,7 +70,7 @@ def _shift(ctx, b, node, args):
     zero = ir.Constant(ty, 0)
     in_range = b.icmp_unsigned("<", y, width)
     count = b.select(in_range, y, zero)  # an LLVM shift by >= width is poison
-    if node.op == "np.left_shift":
+    if left:
         return b.select(in_range, b.shl(x, count), zero)
     if kind == "u":
         return b.select(in_range, b.lshr(x, count), zero)
