@@ -235,4 +235,15 @@ def _int(ctx, b, node, args):
     return cast(ctx, b, x, t, INT) if kind[0] != "b" else b.zext(x, I64)
 
 
+@lowering("npscalar.item")
+def _item(ctx, b, node, args):
+    """``x.item()``: ``float(x)`` or ``int(x)`` by the result; a bool stays a bool."""
+    out = node.out_type
+    if out == FLOAT:
+        return _float(ctx, b, node, args)
+    if out == INT:
+        return _int(ctx, b, node, args)
+    return cast(ctx, b, args[0], node.in_types[0], out)
+
+
 __all__ = ["constant", "truth_of", "BOOL", "NpScalar", "PyScalar"]

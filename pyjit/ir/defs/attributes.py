@@ -1,4 +1,5 @@
-"""Attribute reads on arrays and numpy scalars: ``a.shape``, ``a.T``, ``a.real``, ...
+"""Attribute reads on arrays and numpy scalars: ``a.shape``, ``a.T``, ``a.real``, ...;
+and a numpy scalar's ``x.item()``.
 
 Each op is named ``attr.<name>``; its one input is the object read.  Sizes
 are Python ints (``a.shape`` is a tuple of ``int``), as numpy returns them.
@@ -148,3 +149,19 @@ def imag(x):
 
 real.type_rule(lambda x: _part_type(x, np.real))
 imag.type_rule(lambda x: _part_type(x, np.imag))
+
+
+# ---- methods of numpy scalars ---------------------------------------------------------
+
+@defop("npscalar.item", args=("x",), methods=[("npscalar", "item")], may_raise=True)
+def item(x):
+    """``x.item()`` of a numpy scalar: the Python scalar of its value (an int for
+    every integer dtype, a float for every float dtype)."""
+    return x.item()
+
+
+@item.type_rule
+def _(x):
+    if not isinstance(x, NpScalar) or x.dtype.kind not in "biuf":
+        raise TypeRuleError(f"item() of {x}")
+    return by_example(lambda v: v.item(), x)
