@@ -192,7 +192,18 @@ def _slot(ctx, b: ir.IRBuilder):
 
 
 def clear(ctx, b: ir.IRBuilder) -> None:
-    """Lower the invalid, divide and overflow flags (region entry)."""
+    """Lower the invalid, divide and overflow flags (region entry).
+
+    Note [clearing before the loads]
+        LLVM models neither the flags nor which instructions raise them (outside
+        its constrained-FP mode, whose intrinsics would slow every operation),
+        so it moves float arithmetic freely across ``ldmxcsr``.  At O1 the x86
+        backend scheduled ``x / y`` of two arguments, loaded before the entry's
+        clear, above that clear: the division by zero raised its flag, the clear
+        lowered it, and numpy's warning was lost.  The clear now comes first:
+        the region's inputs are loaded after it, and a load does not move above
+        an instruction with side effects, so every float the region computes
+        comes from values that exist only after the clear."""
     slot = _slot(ctx, b)
     b.call(_intrinsic(ctx, "stmxcsr"), [b.bitcast(slot, ir.IntType(8).as_pointer())])
     b.store(b.and_(b.load(slot), ir.Constant(I32, ~_X86_FLAGS & 0xFFFFFFFF)), slot)
@@ -220,11 +231,23 @@ def raised(ctx, b: ir.IRBuilder, fence=()):
     """An i1: is one of the invalid, divide and overflow flags up?  ``fence``:
     float values whose computation must come before the test (Note [fencing
     the test])."""
-    _fence(b, [v for v in fence if isinstance(getattr(v, "type", None), (ir.DoubleType, ir.FloatType))])
+    _fence(b, [f for v in fence for f in _floats(b, v)])
     slot = _slot(ctx, b)
     b.call(_intrinsic(ctx, "stmxcsr"), [b.bitcast(slot, ir.IntType(8).as_pointer())])
     return b.icmp_unsigned("!=", b.and_(b.load(slot), ir.Constant(I32, _X86_FLAGS)),
                            ir.Constant(I32, 0))
+
+
+def _floats(b: ir.IRBuilder, v) -> list:
+    """The float values ``v`` is or holds: a tuple returned or stored at an exit
+    (``return x / y, k``) holds its floats in a struct, which must not hide them
+    from the fence."""
+    t = getattr(v, "type", None)
+    if isinstance(t, (ir.DoubleType, ir.FloatType)):
+        return [v]
+    if isinstance(t, ir.LiteralStructType):
+        return [f for i in range(len(t.elements)) for f in _floats(b, b.extract_value(v, i))]
+    return []
 
 
 def _fence(b: ir.IRBuilder, values) -> None:

@@ -209,6 +209,13 @@ class Lowering:
         g = self.graph
         start = self.fn.append_basic_block(name="entry")
         b = ir.IRBuilder(start)
+        checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
+        if checks_fp:
+            # Before the inputs are loaded: LLVM does not know that float arithmetic
+            # reads the flags, and moved a division of two arguments above a clear
+            # placed after their loads, losing its flag; a load does not move
+            # above the clear (Note [clearing before the loads] in fpflags.py).
+            fpflags.clear(self, b)
         offset = 0
         for li in g.inputs:
             t = li.value.type
@@ -217,7 +224,6 @@ class Lowering:
         order = reverse_postorder(g)
         loops = natural_loops(g)
         loop_blocks = {blk for lp in loops for blk in lp.blocks}
-        checks_fp = self.checks_fp = fpflags.supported() and fpflags.needed(g)
         checkpoint_plan = functools.cache(lambda: fpflags.plan(g, order))
         if not self.exact and self.level != "O0":  # bounds pay where loops vectorize
             self.bounds = deferred_checks.bounded(g, self.facts.guarded, checkpoint_plan, loops)
@@ -237,8 +243,6 @@ class Lowering:
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
             return (found | {fp_end.get(blk) for blk in blocks}) - {None}
         self.sweeps = sweep.plan(g, order, loops, checkpoints if checks else None)  # Note [sweeping dead arrays]
-        if checks_fp:
-            fpflags.clear(self, b)
         blocks = {blk: self.fn.append_basic_block(name=f"b{blk.id}") for blk in order}
         phis = {}
         for blk in order:

@@ -193,3 +193,47 @@ def test_flags_before_the_region_do_not_leak_in():
     before = sum(r.dispatcher.stats.bailouts for r in jf.__pyjit__.regions)
     assert jf(a) == sum_squares(a)
     assert sum(r.dispatcher.stats.bailouts for r in jf.__pyjit__.regions) == before
+
+
+def quotient_after_loop(x, y, n):
+    k = 0.0
+    for _ in range(n):
+        k += 1.0
+    return x / y, k
+
+
+def invariant_quotient(x, y, n):
+    s = np.float64(0.0)
+    for _ in range(n):
+        s += x / y          # loop-invariant: LLVM hoists it out of the loop
+    return s
+
+
+def float32_of(x, n):
+    k = 0
+    for _ in range(n):
+        k += 1
+    return np.float32(x), k
+
+
+ARGUMENTS_ONLY = [
+    (quotient_after_loop, lambda: (np.float64(1.0), np.float64(0.0), 2)),
+    (quotient_after_loop, lambda: (np.float64(0.0), np.float64(0.0), 2)),
+    (invariant_quotient, lambda: (np.float64(1.0), np.float64(0.0), 3)),
+    (float32_of, lambda: (1e300, 2)),
+    (float32_of, lambda: (np.float64(-1e300), 2)),
+]
+
+
+@pytest.mark.parametrize("level", ["O0", "O1", "O2"])
+@pytest.mark.parametrize("fn, make", ARGUMENTS_ONLY, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(ARGUMENTS_ONLY)])
+def test_flags_of_arithmetic_on_arguments_only(fn, make, level):
+    """Float arithmetic on the region's arguments alone: at O1 and O2 the x86 backend
+    moved ``x / y`` above a flag clear that followed the arguments' loads, and the
+    warning was lost (Note [clearing before the loads])."""
+    jf = pyjit.jit(fn, backend="llvm", level=level)
+    jf(*make())  # compile
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    for errstate in ({}, {"all": "raise"}):
+        assert _observe(jf, make, errstate) == _observe(fn, make, errstate)

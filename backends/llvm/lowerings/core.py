@@ -246,4 +246,11 @@ def _item(ctx, b, node, args):
     return cast(ctx, b, args[0], node.in_types[0], out)
 
 
+@lowering("np.float64", "np.float32")
+def _float_scalar(ctx, b, node, args):
+    """``np.float32(x)``: numpy's cast of a real scalar (convert.cast)."""
+    (t,), (x,) = node.in_types, args
+    return cast(ctx, b, x, t, node.out_type)
+
+
 __all__ = ["constant", "truth_of", "BOOL", "NpScalar", "PyScalar"]

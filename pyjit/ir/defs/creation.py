@@ -117,6 +117,32 @@ def _(n, *, dtype=None):
     return _array_type(by_example(np.identity, n, dtype=dtype), "C")
 
 
+# --- numpy float scalars -----------------------------------------------------
+
+def _declare_float_scalar(scalar_type):
+    """``np.float64(x)``, ``np.float32(x)`` of a real scalar: numpy's cast (a Python
+    int through a double, as numpy converts it; a float32 overflow warns, which
+    the region's FPU flags see: the op is elementwise numpy float math)."""
+    name = f"np.{scalar_type.__name__}"
+
+    def impl(x):
+        return scalar_type(x)
+
+    def rule(x):
+        if not (isinstance(x, PyScalar) and x.name in ("int", "float", "bool")
+                or isinstance(x, NpScalar) and x.dtype.kind in "biuf"):
+            raise TypeRuleError(f"{name}() of {x}")
+        return NpScalar(np.dtype(scalar_type))
+
+    impl.__name__ = scalar_type.__name__
+    defop(name, args=("x",), callables=[scalar_type], elementwise=True, may_raise=True)(impl) \
+        .type_rule(rule)
+
+
+for _t in (np.float64, np.float32):
+    _declare_float_scalar(_t)
+
+
 # --- ranges ----------------------------------------------------------------
 
 @defop("np.arange", args=("start", "stop?", "step?"), attrs={"dtype": None},
