@@ -13,6 +13,8 @@ import pytest
 import pyjit
 from pyjit.backends.llvm import engine, prefetch
 
+from test_bounded_sums import int_sum
+
 # a loop the vectorizer has already split into a vector body and a scalar remainder,
 # with a quoted label (ending the vector body) and a scalar load in the remainder
 MODULE = """
@@ -64,13 +66,6 @@ def test_a_module_without_vector_loops_is_left_alone():
     assert prefetch.insert(scalar) is None
     mod = llvm.parse_assembly(scalar)
     assert prefetch.streams(mod) is mod
-
-
-def int_sum(a):
-    s = 0
-    for i in range(a.shape[0]):
-        s += a[i]
-    return s
 
 
 def scaled(a, out):
