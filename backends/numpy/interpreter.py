@@ -136,21 +136,31 @@ def materialize(kind: str, values: list):
 
 def _zip(kind: str, values: list):
     """``zip``/``enumerate`` of the sources' iterators advanced to the index (the
-    last value); the kind names the sources (frontend/items.py, ZipIter)."""
-    what, *sources = kind.split("_")
+    last value); the kind names the sources (frontend/items.py, ZipArgs)."""
     values = list(values)
     k = values.pop()
-    count = values.pop(0) if what == "enumerate" else None
-    iters = []
-    for source in sources:
-        if source == "range":
-            r = iter(range(*values[:3]))
-            del values[:3]
-        else:
-            r = iter(values.pop(0))
-        r.__setstate__(k)
-        iters.append(r)
-    return zip(*iters) if count is None else enumerate(iters[0], operator.index(count) + k)
+    return _advanced(kind.split("_"), values, k)
+
+
+def _advanced(tokens: list, values: list, k: int):
+    """The iterator the first of ``tokens`` names, over the first of ``values``
+    (both consumed), advanced by ``k`` items."""
+    head = tokens.pop(0)
+    if head == "enumerate":
+        count = values.pop(0)
+        return enumerate(_advanced(tokens, values, k), operator.index(count) + k)
+    if head == "zip":   # the last source of its kind: the rest are its sources
+        iters = []
+        while tokens:
+            iters.append(_advanced(tokens, values, k))
+        return zip(*iters)
+    if head == "range":
+        r = iter(range(*values[:3]))
+        del values[:3]
+    else:
+        r = iter(values.pop(0))
+    r.__setstate__(k)
+    return r
 
 
 def _check_type(node, result) -> None:

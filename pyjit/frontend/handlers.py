@@ -275,6 +275,9 @@ def _zip(tx, fn, args, kwnames):
         if isinstance(count, Unsupported):
             return count
         given = args[:1]
+        if isinstance(args[0], it.ZipArgs) and args[0].count is None:   # enumerate(zip(a, b))
+            tx.push(it.ZipArgs((args[0],), count))
+            return None
     sources = []
     for item in given:
         src = _iterable(tx, item)
@@ -290,7 +293,7 @@ def _iterable(tx, item):
     if isinstance(item, it.RangeArgs):
         return item
     if isinstance(item, it.ZipArgs):
-        return tx.fail("PJ0015", "zip() or enumerate() of a zip() or enumerate()")
+        return tx.fail("PJ0015", "zip() of a zip() or enumerate(), or enumerate() of enumerate()")
     if isinstance(item, it.Static) and not isinstance(item.obj, (int, float, complex)):
         return tx.fail("PJ0015", f"iteration over {type(item.obj).__name__}")
     return tx.value(item)
@@ -411,11 +414,7 @@ def unpack_sequence(tx, ins):
 def get_iter(tx, ins):
     src = tx.pop()
     if isinstance(src, it.ZipArgs):
-        lengths = [_length(tx, s) for s in src.sources]
-        n = lengths[0]
-        for m in lengths[1:]:
-            n = tx.emit("min", [n, m])
-        tx.push(it.ZipIter(src, n, tx.emit("const", [], value=0)))
+        tx.push(it.ZipIter(src, _length(tx, src), tx.emit("const", [], value=0)))
         return None
     src = _iterable(tx, src)
     if isinstance(src, Unsupported):
@@ -430,15 +429,27 @@ def get_iter(tx, ins):
 
 
 def _length(tx, src):
+    """How many items a range, a sequence or a zip/enumerate (the shortest source) has."""
     if isinstance(src, it.RangeArgs):
         return tx.emit("range_len", [src.start, src.stop, src.step])
+    if isinstance(src, it.ZipArgs):
+        lengths = [_length(tx, s) for s in src.sources]
+        n = lengths[0]
+        for m in lengths[1:]:
+            n = tx.emit("min", [n, m])
+        return n
     return tx.emit("len", [src])
 
 
 def _item(tx, src, k):
-    """Item ``k`` of a range or a sequence."""
+    """Item ``k`` of a range, a sequence or a zip/enumerate (a tuple)."""
     if isinstance(src, it.RangeArgs):
         return tx.emit("range_item", [src.start, src.step, k])
+    if isinstance(src, it.ZipArgs):
+        # enumerate's count is an int as range's items are (Python int, from any integer)
+        one = tx.emit("const", [], value=1)
+        items = [] if src.count is None else [tx.emit("range_item", [src.count, one, k])]
+        return tx.emit("build_tuple", items + [_item(tx, s, k) for s in src.sources])
     return tx.emit("getitem", [src, k])
 
 
@@ -477,12 +488,8 @@ def for_iter_step(tx, ins, keep_iterator: bool):
         item = _item(tx, iterator.seq, k)
         advanced = it.SeqIter(iterator.seq, iterator.n, nxt)
     else:
-        args = iterator.args
-        # enumerate's count is an int as range's items are (Python int, from any integer)
-        items = [] if args.count is None else [tx.emit("range_item", [args.count, one, k])]
-        items += [_item(tx, s, k) for s in args.sources]
-        item = tx.emit("build_tuple", items)
-        advanced = it.ZipIter(args, iterator.n, nxt)
+        item = _item(tx, iterator.args, k)
+        advanced = it.ZipIter(iterator.args, iterator.n, nxt)
     return tx.jump_to(tx.index + 1, tx.state.fork(tx.state.stack[:-1] + [advanced, item]))
 
 

@@ -87,17 +87,20 @@ class SeqIter:
 @dataclass(frozen=True)
 class ZipArgs:
     """The result of ``zip(*sources)`` (``count`` None) or of ``enumerate(source,
-    count)``, only ever consumed by GET_ITER.  A source is a ``RangeArgs`` or a
-    graph value iterated along its first axis (an array)."""
+    count)``, only ever consumed by GET_ITER.  A source is a ``RangeArgs``, a
+    graph value iterated along its first axis (an array), or, as the one source
+    of an ``enumerate``, a ``zip``."""
 
     sources: tuple
     count: Value | None
 
     @property
     def kind(self) -> str:
-        """``zip_seq_range``, ``enumerate_seq``: the exit's stack item kind."""
+        """``zip_seq_range``, ``enumerate_seq``, ``enumerate_zip_seq_seq``: the
+        exit's stack item kind (a nested zip comes last, so it reads back)."""
         what = "zip" if self.count is None else "enumerate"
-        return "_".join([what] + ["range" if isinstance(s, RangeArgs) else "seq" for s in self.sources])
+        return "_".join([what] + [s.kind if isinstance(s, ZipArgs) else
+                                  "range" if isinstance(s, RangeArgs) else "seq" for s in self.sources])
 
     def parts(self) -> list[Value]:
         """The count, then each source's start, stop, step (or the sequence)."""

@@ -87,11 +87,27 @@ def nested_sequences(m):
 def with_break(a, b, limit):
     s = 0.0
     k = -1
-    for k, (x, y) in enumerate(zip(a, b)):   # enumerate of zip: stays in CPython
+    for k, (x, y) in enumerate(zip(a, b)):
         if x > limit:
             break
         s += y
     return s, k
+
+
+def numbered_pairs(a, b, start):
+    total = 0
+    s = 0.0
+    for i, (x, y) in enumerate(zip(a, b), start):
+        total += i
+        s += x * y
+    return total, s
+
+
+def pairs_of_pairs(a, b):
+    s = 0.0
+    for x, (y, z) in zip(a, zip(b, a)):     # zip of a zip: CPython runs the loop
+        s += x * y - z
+    return s
 
 
 def first_over(a, limit):
@@ -155,6 +171,20 @@ def test_zip_with_a_range(start, step):
                                   (A[::-2], B), (B.reshape(2, 3), B.reshape(2, 3))])
 def test_empty_unequal_and_strided(a, b):
     check(as_tuples, a, b)
+
+
+@pytest.mark.parametrize("start", [0, -4, 2 ** 63 - 3])     # the last: the count leaves int64
+def test_enumerate_of_zip(start):
+    jf = check(numbered_pairs, A, B, start)
+    if start < 2 ** 62:
+        _compiled(jf)
+    check(numbered_pairs, A, np.zeros(0), start)
+    _compiled(check(with_break, A, B, 0.3))
+
+
+def test_zip_of_zip_is_a_break():
+    jf = check(pairs_of_pairs, A, B)
+    assert [b.reason.code for b in jf.__pyjit__.breaks] == ["PJ0015"]
 
 
 def test_errors_and_breaks():
