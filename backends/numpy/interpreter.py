@@ -126,20 +126,12 @@ def materialize(kind: str, values: list):
     elif kind == "seq_iter":
         seq, k = values
         r = iter(seq)
-    elif kind.startswith(("zip_", "enumerate_")):
-        return _zip(kind, values)
+    elif kind.startswith(("zip_", "enumerate_")):   # the sources' kinds follow (items.ZipArgs)
+        return _advanced(kind.split("_"), list(values[:-1]), values[-1])
     else:
         raise InternalError(f"unknown stack item kind {kind}")
     r.__setstate__(k)
     return r
-
-
-def _zip(kind: str, values: list):
-    """``zip``/``enumerate`` of the sources' iterators advanced to the index (the
-    last value); the kind names the sources (frontend/items.py, ZipArgs)."""
-    values = list(values)
-    k = values.pop()
-    return _advanced(kind.split("_"), values, k)
 
 
 def _advanced(tokens: list, values: list, k: int):

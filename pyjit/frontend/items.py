@@ -132,8 +132,12 @@ class ZipIter:
     n: Value
     k: Value
 
+    @property
+    def kind(self) -> str:
+        return self.args.kind
+
     def stack_item(self) -> StackItem:
-        return StackItem(self.args.kind, self.args.parts() + [self.k])
+        return StackItem(self.kind, self.args.parts() + [self.k])
 
 
 _FIELDS = {
@@ -167,7 +171,7 @@ def shape(item):
     if isinstance(item, BoundMethod):
         return (BoundMethod, item.name)
     if isinstance(item, (ZipArgs, ZipIter)):
-        return (type(item), (item if isinstance(item, ZipArgs) else item.args).kind)
+        return (type(item), item.kind)
     return type(item)
 
 

@@ -41,7 +41,9 @@ def _extremum_rule(fn):
             return by_example(fn, *items)
         joined = items[0]
         for t in items[1:]:
-            joined = unify(joined, t) if joined is not None else None
+            joined = unify(joined, t)
+            if joined is None:
+                break
         if joined is None or not all(isinstance(m, (PyScalar, NpScalar)) for m in members(joined)):
             raise TypeRuleError(f"{fn.__name__}() of {', '.join(map(str, items))}: "
                                 "the result's type would depend on values")
