@@ -10,6 +10,9 @@ the arguments left as CPython leaves them, and which of them a returned array
 *is*; and that only LLVM code ran.
 
     agree(shifts, np.int8(-128), np.int8(9))
+
+``native(jf)`` asserts the last of those alone, for a function jitted elsewhere
+(``difftest.check(...)`` returns one); ``specs(jf)`` lists its compiled keys.
 """
 from __future__ import annotations
 
@@ -21,6 +24,17 @@ from difftest import _identity, same
 
 _JITTED: dict = {}
 LEVELS = ("O0", "O2")
+
+
+def specs(jf) -> list:
+    """The compiled keys (dispatcher specializations) of ``jf``'s regions."""
+    return [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+
+
+def native(jf) -> None:
+    """Assert that ``jf`` has compiled keys and that every one is LLVM code."""
+    found = specs(jf)
+    assert found and all(s.backend == "llvm" for s in found), [(s.backend, s.note) for s in found]
 
 
 def jitted(fn, level: str):

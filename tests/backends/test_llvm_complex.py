@@ -13,17 +13,13 @@ import pytest
 
 import pyjit
 from difftest import check, same
-
-
-def _native(jf):
-    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
-    assert specs and all(s.backend == "llvm" for s in specs), [s.note for s in specs]
+from nativecheck import native
 
 
 def llvm_check(fn, *args):
     for level in ("O0", "O1", "O2"):
         with np.errstate(all="ignore"):
-            _native(check(fn, *args, backends=("llvm",), options={"level": level}))
+            native(check(fn, *args, backends=("llvm",), options={"level": level}))
 
 
 def arith(a, b, n):
@@ -74,8 +70,8 @@ def test_special_values_bitwise(kind, level):
         for fn, jf in ((arith, ja), (quot, jq)):
             want, got = _outcome(fn, a, b, 1), _outcome(jf, a, b, 1)
             assert want[0] == got[0] and same(got[1], want[1]), (fn.__name__, a, b, got, want)
-    _native(ja)
-    _native(jq)
+    native(ja)
+    native(jq)
 
 
 @pytest.mark.parametrize("a, b", [

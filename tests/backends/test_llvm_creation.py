@@ -6,16 +6,12 @@ import pytest
 
 import pyjit
 from difftest import check
-
-
-def _native(jf):
-    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
-    assert specs and all(s.backend == "llvm" for s in specs), [s.note for s in specs]
+from nativecheck import native
 
 
 def llvm_check(fn, *args):
     for level in ("O0", "O1", "O2"):
-        _native(check(fn, *args, backends=("llvm",), options={"level": level}))
+        native(check(fn, *args, backends=("llvm",), options={"level": level}))
 
 
 def filled(n, m):
@@ -72,7 +68,7 @@ def test_results_are_fresh_arrays():
     for n, m in ((2, 3), (0, 3)):  # an empty array too: numpy gives it zero strides
         r = jf(n, m)
         assert r[0].base is None and r[0].flags.owndata and r[0].flags.c_contiguous
-    _native(jf)
+    native(jf)
     llvm_check(used_in_a_loop, 7)
 
 

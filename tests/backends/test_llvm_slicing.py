@@ -8,22 +8,14 @@ import pytest
 
 import pyjit
 from difftest import check, same
-
-
-def _specs(jf):
-    return [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
-
-
-def _native(jf):
-    specs = _specs(jf)
-    assert specs and all(s.backend == "llvm" for s in specs), [s.note for s in specs]
+from nativecheck import native
 
 
 def llvm_check(fn, *args):
     """check() on the LLVM backend at every level, and each level compiled natively."""
     for level in ("O0", "O1", "O2"):
         jf = check(fn, *args, backends=("llvm",), options={"level": level})
-        _native(jf)
+        native(jf)
 
 
 # ---- slice indices: every bound against numpy ------------------------------------
@@ -73,7 +65,7 @@ def test_slice_indices_exhaustive(level):
             assert got.strides == want.strides, (fn.__name__, n, args)
             assert np.shares_memory(got, a) or got.size == 0, (fn.__name__, n, args)
     for jf in (jf3, jfs, jfn, jfk):
-        _native(jf)
+        native(jf)
 
 
 # ---- views of 2-d arrays ------------------------------------------------------------
@@ -117,7 +109,7 @@ def test_view_boxed_as_view_of_the_argument():
     for got, want in zip(jf(a, 1, 2), views_2d(a, 1, 2)):
         assert same(got, want) and got.strides == want.strides
         assert np.shares_memory(got, a)
-    _native(jf)
+    native(jf)
 
 
 def write_through(a, x):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from difftest import check
+from nativecheck import native, specs
 
 NAN = math.nan
 
@@ -54,13 +55,6 @@ def int_counts(a, floor):
     return best
 
 
-def _compiled(jf):
-    assert len(jf.__pyjit__.regions) == 1 and not jf.__pyjit__.breaks, jf.__pyjit__.breaks
-    for region in jf.__pyjit__.regions:
-        for spec in region.dispatcher.cache.values():
-            assert spec.backend == "llvm", spec.note
-
-
 F = np.float64
 VALUES = [0.0, -0.0, 1.5, -2.0, NAN, math.inf, -math.inf]
 
@@ -80,10 +74,11 @@ def test_an_int_and_an_int64(x, y):
 
 def test_loops_compile():
     a = np.array([0.5, -1.0, NAN, 3.0, -0.0, 0.0])
-    _compiled(check(relu_sum, a, backends=("llvm",)))
-    _compiled(check(clamp, a, -0.25, 1.0, backends=("llvm",)))
-    _compiled(check(running, a, backends=("llvm",)))
-    _compiled(check(int_counts, np.array([3, -9, 12], dtype=np.int64), 0, backends=("llvm",)))
+    native(check(relu_sum, a, backends=("llvm",), regions=1, breaks=0))
+    native(check(clamp, a, -0.25, 1.0, backends=("llvm",), regions=1, breaks=0))
+    native(check(running, a, backends=("llvm",), regions=1, breaks=0))
+    native(check(int_counts, np.array([3, -9, 12], dtype=np.int64), 0, backends=("llvm",),
+                 regions=1, breaks=0))
     check(running, np.zeros(0))          # nothing wins: the Python floats come back
     check(int_counts, np.zeros(0, dtype=np.int64), 5)
 
@@ -91,8 +86,7 @@ def test_loops_compile():
 def test_other_mixtures_still_run_in_cpython():
     # a float and an int have two representations: CPython decides, eagerly
     jf = check(pairs, 1.5, 2, 1)
-    assert jf.__pyjit__.breaks or all(s.backend != "llvm" for r in jf.__pyjit__.regions
-                                      for s in r.dispatcher.cache.values())
+    assert jf.__pyjit__.breaks or all(s.backend != "llvm" for s in specs(jf))
 
 
 @given(st.lists(st.one_of(st.floats(), st.sampled_from([0.0, -0.0, NAN])), max_size=15),

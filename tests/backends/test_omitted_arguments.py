@@ -10,11 +10,7 @@ import numpy as np
 import pytest
 
 from difftest import check
-
-
-def _native(jf):
-    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
-    assert specs and all(s.backend == "llvm" for s in specs), [s.note for s in specs]
+from nativecheck import native
 
 
 def log_sum(xs):
@@ -66,7 +62,7 @@ def test_math_log_of_one_argument(x):
     with np.errstate(all="ignore"):
         jf = check(log_of, x, 3)
     if type(x) is not int or x < 2 ** 63:
-        _native(check(log_of, x, 3, backends=("llvm",)))
+        native(check(log_of, x, 3, backends=("llvm",)))
     assert jf.__pyjit__.breaks == []
 
 
@@ -84,7 +80,7 @@ def test_complex_of_one_argument(x):
     with np.errstate(all="ignore"):
         check(complex_of, x, 2)
     if type(x) is not int or x < 2 ** 63:
-        _native(check(complex_of, x, 2, backends=("llvm",)))
+        native(check(complex_of, x, 2, backends=("llvm",)))
 
 
 @pytest.mark.parametrize("fn", [with_none, log_with_none])
@@ -93,4 +89,4 @@ def test_an_explicit_none_raises_as_in_cpython(fn):
 
 
 def test_keywords_after_an_omitted_argument():
-    _native(check(keywords_after_omitted, 7))
+    native(check(keywords_after_omitted, 7))

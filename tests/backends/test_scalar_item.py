@@ -1,6 +1,7 @@
-"""``x.item()`` of a numpy scalar (pyjit/ir/defs/builtins.py, lowerings/core.py):
-the Python scalar of its value, compiled, against CPython on both backends at
-every level; values a Python int cannot hold in 64 bits bail out."""
+"""``x.item()`` of a numpy scalar (pyjit/ir/defs/attributes.py, lowerings/core.py):
+the Python scalar of its value, compiled, against CPython on the LLVM backend at
+O0 and O2 (nativecheck.agree); values a Python int cannot hold in 64 bits bail
+out."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from nativecheck import agree
+import pyjit
+from nativecheck import agree, specs
 
 
 def items(x, n=2):
@@ -40,6 +42,9 @@ def test_item_of_a_big_uint64(x):
 @pytest.mark.parametrize("x", [np.complex128(1 - 2j), np.float16(1.5)])
 def test_other_dtypes_run_in_cpython(x):
     agree(items, x, native=False)
+    jf = pyjit.jit(items, backend="llvm")
+    jf(x)
+    assert not any(s.backend == "llvm" for s in specs(jf))
 
 
 def test_item_in_a_loop():
