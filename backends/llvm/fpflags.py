@@ -118,6 +118,60 @@ def calls_numpy(node) -> bool:
     return node.op in _CALLS_NUMPY
 
 
+def constant_operands(graph) -> set:
+    """The numpy float nodes all of whose inputs are fixed at translation time
+    (Note [constant operands]): constants, what nodes compute from them alone,
+    and block parameters every incoming value of which is such a value."""
+    incoming = graph.incoming()
+    params = set(incoming)  # optimistic; a parameter with a variable incoming value is dropped
+    while True:
+        known = set(params)
+        grew = True
+        while grew:
+            grew = False
+            for n in graph.nodes():
+                out = n.outputs[0]
+                if out not in known and (n.op == "const" or
+                                         n.inputs and all(v in known for v in n.inputs)):
+                    known.add(out)
+                    grew = True
+        dropped = {p for p in params if not all(a in known for a in incoming[p])}
+        if not dropped:
+            return {n for n in graph.nodes() if n.op != "const" and n.inputs and
+                    all(v in known for v in n.inputs) and _numpy_float(n)}
+        params -= dropped
+
+
+def opaque(b: ir.IRBuilder, values) -> list:
+    """``values`` with each float passed through an empty asm, whose result LLVM
+    cannot know.
+
+    Note [constant operands]
+        LLVM folds float arithmetic on constants (``np.float64(1.0) /
+        np.float64(0.0)`` becomes ``inf``) and does not raise the flags a folded
+        operation would have raised: numpy's warning was lost, at every level.
+        pyjit's own folding leaves out operations that may warn, so the operands
+        of such a node are made opaque to LLVM: the operation then runs, and
+        raises its flag.  Only nodes whose inputs are all fixed are handled (an
+        operation with a variable operand cannot be folded); the asm has side
+        effects, so it also stays below the region's clear (Note [clearing
+        before the loads])."""
+    return [_opaque(b, v) for v in values]
+
+
+def _opaque(b: ir.IRBuilder, v):
+    t = getattr(v, "type", None)
+    if isinstance(t, (ir.DoubleType, ir.FloatType)):
+        asm = ir.InlineAsm(ir.FunctionType(t, [t]), "", "=x,0", side_effect=True)
+        return b.call(asm, [v])
+    if isinstance(t, ir.LiteralStructType) and \
+            all(isinstance(e, (ir.DoubleType, ir.FloatType)) for e in t.elements):
+        for i in range(len(t.elements)):
+            v = b.insert_value(v, _opaque(b, b.extract_value(v, i)), i)
+        return v
+    return v
+
+
 # ---- checkpoints ---------------------------------------------------------------------
 
 _PENDING = "pending"      # after a write, until the next statement starts

@@ -112,6 +112,7 @@ class Lowering:
         self.current_exit = None
         self.current_checkpoint = None  # Note [floating-point flags and checkpoints] (fpflags.py)
         self.checks_fp = False
+        self.constant_operands: set = set()  # numpy float nodes of fixed inputs (fpflags.py)
         self.overflow_flag = None  # the i1 of Note [deferred overflow checks] (deferred.py)
         self.deferred: frozenset = frozenset()
         self.bounds = None  # deferred.Bounds: Note [bounded sums]
@@ -238,6 +239,7 @@ class Lowering:
             b.store(ir.Constant(ir.IntType(1), 0), self.overflow_flag)
         checks = checks_fp or bool(self.deferred)
         fp_before, fp_end = checkpoint_plan() if checks else ({}, {})
+        self.constant_operands = fpflags.constant_operands(g) if checks_fp else set()
 
         def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
@@ -421,6 +423,8 @@ class Lowering:
             raise NotLowerable(f"op {node.op}")
         in_types = [v.type for v in node.inputs]
         args = [self.values[v] for v in node.inputs]
+        if node in self.constant_operands:  # Note [constant operands] in fpflags.py
+            args = fpflags.opaque(b, args)
         if not op.sees_unions and any(isinstance(t, UnionT) for t in in_types):
             r = self._lower_over_members(b, node, op, fn, in_types, args)
         else:

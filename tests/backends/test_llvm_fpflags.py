@@ -237,3 +237,57 @@ def test_flags_of_arithmetic_on_arguments_only(fn, make, level):
     assert all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
     for errstate in ({}, {"all": "raise"}):
         assert _observe(jf, make, errstate) == _observe(fn, make, errstate)
+
+
+def constant_quotient(n):
+    k = 0
+    for _ in range(n):
+        k += 1
+    x = np.float64(1.0)
+    return x / np.float64(0.0), k
+
+
+def constant_operations(n):
+    k = 0
+    for _ in range(n):
+        k += 1
+    zero = np.float64(0.0)
+    big = np.float64(1e308)
+    return zero / zero, big * 10.0, np.sqrt(np.float64(-1.0)), np.log(zero), np.float64(2.0) / 0, k
+
+
+def loop_carried_constant(n):
+    x = np.float64(0.0)
+    for _ in range(n):
+        x = x * np.float64(2.0)   # x stays 0.0: LLVM can prove it, and fold x / x
+    return x / x
+
+
+def constant_in_a_loop(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * (np.float64(1.0) / np.float64(0.0))
+    return s
+
+
+CONSTANTS = [
+    (constant_quotient, lambda: (3,)),
+    (constant_operations, lambda: (3,)),
+    (loop_carried_constant, lambda: (4,)),
+    (loop_carried_constant, lambda: (0,)),
+    (constant_in_a_loop, lambda: (np.array([1.0, -2.0, 0.0]),)),
+]
+
+
+@pytest.mark.parametrize("level", ["O0", "O1", "O2"])
+@pytest.mark.parametrize("fn, make", CONSTANTS, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CONSTANTS)])
+def test_flags_of_arithmetic_on_constants(fn, make, level):
+    """numpy float arithmetic whose operands are all constants: LLVM folded it
+    without raising the flags, and numpy's warning was lost at every level (Note
+    [constant operands] in fpflags.py)."""
+    jf = pyjit.jit(fn, backend="llvm", level=level)
+    jf(*make())  # compile
+    specs = [s for r in jf.__pyjit__.regions for s in r.dispatcher.cache.values()]
+    assert specs and all(s.backend == "llvm" for s in specs), [(s.backend, s.note) for s in specs]
+    for errstate in ({}, {"all": "raise"}, {"divide": "ignore"}):
+        assert _observe(jf, make, errstate) == _observe(fn, make, errstate)
