@@ -288,10 +288,6 @@ def start_bounds(ctx, b, exact):
     failures.linkage = "internal"
     failures.initializer = ir.Constant(i64, 0)
     ctx.replay = ctx.fn.append_basic_block(name="bound.failed")
-    rb = ir.IRBuilder(ctx.replay)
-    n = rb.load_atomic(failures, "monotonic", 8)
-    rb.store_atomic(rb.add(n, ir.Constant(i64, 1)), failures, "monotonic", 8)
-    rb.ret(rb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))
     given_up = ctx.fn.append_basic_block(name="bound.given_up")
     gb = ir.IRBuilder(given_up)
     gb.ret(gb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))
@@ -303,6 +299,14 @@ def start_bounds(ctx, b, exact):
     ctx.magnitude, ctx.count = ctx.alloca(i64), ctx.alloca(i64)
     b.store(ir.Constant(i64, 0), ctx.magnitude)
     b.store(ir.Constant(i64, 0), ctx.count)
+    # A raised numpy float flag replays too (lower.py, _checkpoint_block): only a
+    # failed bound counts towards GIVE_UP, or flags would send later calls
+    # straight to the exact code.
+    rb = ir.IRBuilder(ctx.replay)
+    with rb.if_then(exceeded(ctx, rb), likely=True):
+        n = rb.load_atomic(failures, "monotonic", 8)
+        rb.store_atomic(rb.add(n, ir.Constant(i64, 1)), failures, "monotonic", 8)
+    rb.ret(rb.call(exact.fn, [ctx.inbuf, ctx.outbuf]))
     return b
 
 

@@ -11,6 +11,7 @@ bailout), and that overflow (the exact code bails out where CPython warns).
 """
 from __future__ import annotations
 
+import ctypes
 import re
 
 from hypothesis import given, settings, strategies as st
@@ -168,6 +169,34 @@ def test_after_failed_bounds_the_exact_code_runs_at_once():
     compare(given_up, np.array([BIG, BIG, 3]), bailout=True)
     text = next(iter(jf.__pyjit__.regions[0].dispatcher.cache.values())).entry.ir
     assert re.search(r'load atomic i64, i64\* @"pyjit_region_\d+\.bound_failures"', text)
+
+
+def sum_and_quotient(a, x, y):
+    s = 0
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s, x / y
+
+
+def _failures(jf) -> int:
+    """The module's count of failed bounds (its global ``.bound_failures``)."""
+    text = next(iter(jf.__pyjit__.regions[0].dispatcher.cache.values())).entry.ir
+    name = re.search(r'@"(pyjit_region_\d+\.bound_failures)" = internal', text).group(1)
+    return ctypes.c_int64.from_address(engine.global_address(name)).value
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+def test_raised_float_flags_do_not_count_as_failed_bounds():
+    """A raised numpy float flag also re-runs the exact code, but only failed
+    bounds count towards GIVE_UP: a region whose calls warn keeps its fast code."""
+    jf = jitted(sum_and_quotient, "O1", fresh=True)
+    one, zero, two = np.float64(1.0), np.float64(0.0), np.float64(2.0)
+    for _ in range(deferred.GIVE_UP + 1):
+        compare(sum_and_quotient, np.arange(10), one, zero, bailout=None)
+    assert _failures(jf) == 0
+    for _ in range(deferred.GIVE_UP):
+        compare(sum_and_quotient, np.array([BIG, -BIG] * 3), one, two, bailout=False)
+    assert _failures(jf) == deferred.GIVE_UP
 
 
 def test_python_int_sums_become_big_ints():
