@@ -85,7 +85,7 @@ def _numpy_float(n) -> bool:
     types = [v.type for v in n.inputs] + [o.type for o in n.outputs]
     floats = any(isinstance(t, NpScalar) and t.dtype.kind in "fc" or
                  isinstance(t, Array) and t.dtype.kind in "fc" for t in types)
-    return floats and (op.elementwise or op.reduction or n.op in _CALLS_NUMPY)
+    return floats and (op.elementwise or op.reduction or n.op in _CALLS_NUMPY or n.op == "sum")
 
 
 # Ops whose lowering calls numpy, which clears the flags: tested before, like writes.

@@ -13,3 +13,4 @@ from . import products  # noqa: F401
 from . import npfloat  # noqa: F401
 from . import rounding  # noqa: F401
 from . import casting, linspace  # noqa: F401  (after creation: they use its allocation)
+from . import builtinreduce  # noqa: F401  (after core: it wraps its min/max)

@@ -1,15 +1,19 @@
-"""The builtins numeric code calls: ``abs min max round float int bool complex divmod``.
+"""The builtins numeric code calls: ``abs min max sum round float int bool complex divmod``.
 
 The reference implementation is the builtin itself, so CPython's semantics
 (``min(nan, 1)`` is nan but ``min(1, nan)`` is 1, ``round(2.5)`` is 2, numpy
 scalars' own ``__round__``) hold by construction; the rules say which type
-comes back.  Only ``abs`` and ``divmod`` accept arrays (numpy's ``__abs__``
-and ``__divmod__`` are elementwise); ``bool`` accepts what a branch tests.
+comes back.  ``abs`` and ``divmod`` accept arrays (numpy's ``__abs__``
+and ``__divmod__`` are elementwise), ``min``, ``max`` and ``sum`` a 1-d array
+to iterate over; ``bool`` accepts what a branch tests.
 """
 from __future__ import annotations
 
-from ..registry import TypeRuleError, defop
-from ..types import NONE, NpScalar, PyScalar, members, scalar_dtype, unify
+import numpy as np
+
+from ..registry import Deopt, TypeRuleError, defop
+from ..types import (BOOL, FLOAT, INT, NONE, Array, NpScalar, PyScalar, members, scalar_dtype,
+                     typeof, unify)
 from ._rules import by_example
 from .core import truth
 
@@ -35,8 +39,10 @@ def _extremum_rule(fn):
     representation per value, and is rejected.  The rule sees unions (a running
     ``best = max(best, x)`` is one after the first iteration)."""
     def rule(*items):
+        if len(items) == 1:
+            return _iterated(fn, items[0])
         if len(items) < 2:
-            raise TypeRuleError(f"{fn.__name__}() of one argument iterates over it")
+            raise TypeRuleError(f"{fn.__name__}() of no arguments")
         if all(t == items[0] for t in items) and isinstance(items[0], (PyScalar, NpScalar)):
             return by_example(fn, *items)
         joined = items[0]
@@ -51,6 +57,30 @@ def _extremum_rule(fn):
     return rule
 
 
+def _iterated(fn, t):
+    """``min(a)``, ``max(a)``, ``sum(a)`` iterate over ``a``: a 1-d array of bools,
+    integers or reals, whose items are numpy scalars (Note [builtins over
+    arrays])."""
+    if not (isinstance(t, Array) and t.ndim == 1 and t.dtype.kind in "biuf"):
+        raise TypeRuleError(f"{fn.__name__}() over {t} (only 1-d arrays of bools, "
+                            "integers and reals)")
+    return by_example(lambda a: fn(np.concatenate([a, a])), t)
+
+
+# Note [builtins over arrays]
+#     ``min(a)``, ``max(a)`` and ``sum(a)`` of a 1-d array iterate over its
+#     items, numpy scalars, with Python's own loop: ``max`` keeps the first item
+#     until a later one is strictly greater (``item > best``), and ``sum`` adds
+#     ``((start + a[0]) + a[1]) + ...`` left to right with numpy's scalar
+#     ``+`` (so an int64 overflow warns "overflow encountered in scalar add",
+#     and floats are summed in order, not pairwise as ``np.sum`` does).  The
+#     result is a numpy scalar of the item type (``sum`` of bools: int64), but
+#     ``sum`` of an empty array is ``start`` itself and ``min``/``max`` of one
+#     raise ValueError: native code leaves to CPython there, as it does on an
+#     overflow, a NaN in ``min``/``max`` and a zero extreme that could be either
+#     zero (backends/llvm/lowerings/builtinreduce.py).
+
+
 @defop("min", varargs=True, callables=[min], sees_unions=True)
 def min_(*items):
     return min(*items)
@@ -63,6 +93,40 @@ def max_(*items):
 
 min_.type_rule(_extremum_rule(min))
 max_.type_rule(_extremum_rule(max))
+
+
+@defop("sum", args=("iterable", "start?"), callables=[sum], may_raise=True)
+def sum_(iterable, start=None):
+    """``sum(a[, start])`` over a 1-d array (Note [builtins over arrays]); an
+    explicit None start is rejected by the rule.  Over an empty array the sum
+    is ``start`` itself, not of the rule's type: Deopt."""
+    if len(iterable) == 0 and _accepts(iterable, start) and not isinstance(start, np.generic):
+        raise Deopt("sum() of an empty array is its start, a Python scalar")
+    return sum(iterable) if start is None else sum(iterable, start)
+
+
+def _sum_rule(iterable, start=None):
+    out = _iterated(sum, iterable)
+    if start is None:
+        return out
+    # start + a[0] must be the type the running sum keeps: a Python int with
+    # int64 items, a float with float64 items, or a numpy scalar of that type
+    fits = start == out or start in (INT, BOOL) and out == NpScalar(np.dtype("i8")) or \
+        start == FLOAT and out == NpScalar(np.dtype("f8"))
+    if not fits or by_example(lambda s, a: s + a[0], start, iterable) != out:
+        raise TypeRuleError(f"sum() of {iterable} from a start of type {start}")
+    return out
+
+
+sum_.type_rule(_sum_rule)
+
+
+def _accepts(iterable, start) -> bool:
+    try:
+        _sum_rule(typeof(iterable), None if start is None else typeof(start))
+    except TypeRuleError:
+        return False
+    return True
 
 
 @defop("round", args=("x", "ndigits?"), callables=[round], may_raise=True)
