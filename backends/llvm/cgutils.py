@@ -52,7 +52,10 @@ def const_int(ty, v: int):
 
 def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
     """If ``cond`` holds, leave through the current node's resume exit (a bailout):
-    CPython re-runs the statement and raises or computes what native code cannot."""
+    CPython re-runs the statement and raises or computes what native code cannot.
+    Nothing while the lowering speculates (Note [next item early] in early.py)."""
+    if getattr(ctx, "speculating", False):
+        return
     target = ctx.bail_block()
     cont = b.append_basic_block(name="ok")
     br = b.cbranch(cond, target, cont)

@@ -57,26 +57,36 @@ class LoopPlan:
     n: object
     checks: list = field(default_factory=list)
     exit: int | None = None
+    item: object = None     # the header's range_item node
+    blocks: frozenset = frozenset()  # the loop's blocks, header included
 
 
 def plan(graph, producers, dom=None) -> dict:
     """``{preheader block: LoopPlan}`` for the loops with hoistable checks."""
+    return {p.pre: p for p in range_loops(graph, producers, dom) if p.checks}
+
+
+def range_loops(graph, producers, dom=None) -> list:
+    """A LoopPlan for every loop over ``range(start, stop)`` (step 1) entered from
+    one block and left only through its header's test or a bailout, with the
+    checks it can hoist (maybe none); early.py uses the loops themselves."""
     dom = dom if dom is not None else _dominators(graph)
+    preds = predecessors(graph)
+    where = {}
+    for blk in graph.blocks:
+        for n in blk.nodes:
+            where[n.outputs[0]] = blk
+    found = (_loop_plan(graph, h, dom, preds, producers, where) for h in graph.blocks)
+    return [p for p in found if p is not None]
+
+
+def predecessors(graph) -> dict:
     preds: dict = {}
     for blk in graph.blocks:
         if blk.term is not None:
             for target, _ in blk.term.targets:
                 preds.setdefault(target, []).append(blk)
-    where = {}
-    for blk in graph.blocks:
-        for n in blk.nodes:
-            where[n.outputs[0]] = blk
-    out = {}
-    for h in graph.blocks:
-        p = _loop_plan(graph, h, dom, preds, producers, where)
-        if p is not None and p.checks:
-            out[p.pre] = p
-    return out
+    return preds
 
 
 def _loop_plan(graph, h, dom, preds, producers, where):
@@ -131,7 +141,7 @@ def _loop_plan(graph, h, dom, preds, producers, where):
     n_in = fixed(n)
     if start is None or n_in is None or start.type != INT or test.exit is None:
         return None
-    lp = LoopPlan(h, pre, start, n_in, exit=test.exit)
+    lp = LoopPlan(h, pre, start, n_in, exit=test.exit, item=item, blocks=frozenset(body))
     for b in body:
         if b is h or not all(b in dom.get(latch, ()) for latch in latches) or \
                 body_t not in dom.get(b, ()):
@@ -166,11 +176,7 @@ def inner_latches(graph, dom=None) -> set:
     inside it) nested in another loop: the lowering marks those back edges
     with loop hints (lower.py, Note [loop hints])."""
     dom = dom if dom is not None else _dominators(graph)
-    preds: dict = {}
-    for blk in graph.blocks:
-        if blk.term is not None:
-            for target, _ in blk.term.targets:
-                preds.setdefault(target, []).append(blk)
+    preds = predecessors(graph)
     loops = {}
     for h in graph.blocks:
         if h not in dom:
@@ -218,4 +224,4 @@ def _natural_loop(h, latches, preds) -> set:
     return body
 
 
-__all__ = ["plan", "inner_latches", "LoopPlan", "Check"]
+__all__ = ["plan", "range_loops", "predecessors", "inner_latches", "LoopPlan", "Check"]

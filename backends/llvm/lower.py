@@ -27,6 +27,7 @@ from pyjit.passes.graphutil import natural_loops
 
 from . import cgutils as cg
 from . import deferred as deferred_checks
+from . import early
 from . import engine
 from . import hoist
 from . import fpflags
@@ -130,6 +131,10 @@ class Lowering:
         self.loop_plans = hoist.plan(graph, self.producers, dom)
         self.hoisted: dict = {}  # node -> {dim: all_ok}, Note [hoisted bounds checks]
         self.latches = hoist.inner_latches(graph, dom)
+        self.early = early.plan(graph, self.producers, dom)  # Note [next item early] (early.py)
+        self.speculating = False  # lowering early.py's unchecked copies: bail_if emits nothing
+        self._early_phis: dict = {}
+        self._early_next: dict = {}
         self.last_items = last_items(graph, self.producers, dom)  # Note [last item] in facts.py
         self._last_entry: dict = {}  # loop variable -> its value entering the loop
         self._loop_md = None
@@ -240,6 +245,9 @@ class Lowering:
         checks = checks_fp or bool(self.deferred)
         fp_before, fp_end = checkpoint_plan() if checks else ({}, {})
         self.constant_operands = fpflags.constant_operands(g) if checks_fp else set()
+        if checks_fp:
+            self.early = {}  # an early copy past the last item could raise a flag
+        early_body = {e.body: e for e in self.early.values()}
 
         def checkpoints(blocks):  # the exits a raised flag may leave these blocks through
             found = {fp_before.get(n) for blk in blocks for n in blk.nodes}
@@ -259,6 +267,8 @@ class Lowering:
                     phis[p] = self.values[p] = pb.phi(ty)
                 else:
                     self.values[p] = None
+            if blk in self.early:
+                self._early_phis[blk] = [pb.phi(llvm_type(n.outputs[0].type)) for n in self.early[blk].nodes]
         b.branch(blocks[g.entry])
         from .kernels import deferred_nodes, is_kernel_node, lower_kernel
         for blk in order:
@@ -268,6 +278,11 @@ class Lowering:
             for p in blk.params:
                 if p in self.last_items:
                     self.values[p] = self._last_item(b, p)
+            e = early_body.get(blk)
+            if e is not None:  # the next item's values (Note [next item early])
+                item = self.values[e.item.outputs[0]]
+                self._early_next[e.header] = self._speculate(b, e, b.add(item, ir.Constant(I64, 1)))
+                carried = dict(zip(e.nodes, self._early_phis[e.header]))
             for node in blk.nodes:
                 self.current_exit = node.exit
                 self.current_checkpoint = fp_before.get(node)
@@ -287,6 +302,8 @@ class Lowering:
                     self.values[out] = self._lower_node(b, node)
                     if checks_fp and isinstance(out.type, NpScalar):
                         self._fp_values.append(self.values[out])  # Note [fencing the test]
+                    if e is not None and node in carried:
+                        self.values[out] = carried[node]  # computed an iteration early
                 if checks_fp and fpflags.calls_numpy(node):
                     fpflags.clear(self, b)  # numpy handled its own flags by the user's errstate
             self.current_checkpoint = fp_end.get(blk)
@@ -318,6 +335,12 @@ class Lowering:
                     entering.append((v, p.type))
             if entering:
                 deferred_checks.record(self, b, entering)
+        for (target, _), edge in zip(t.targets, incoming):
+            e = self.early.get(target)
+            if e is not None:  # Note [next item early]
+                values = self._speculate(b, e, self.values[e.start]) if blk is e.pre \
+                    else self._early_next[target]
+                edge.extend(zip(self._early_phis[target], values))
         dests = [self._edge(b, blk, target, blocks, edge)
                  for (target, _), edge in zip(t.targets, incoming)]
         if t.kind == "br":
@@ -415,6 +438,27 @@ class Lowering:
         b.position_at_end(cont)
         for c in plan.checks:
             self.hoisted.setdefault(c.node, {})[c.dim] = all_ok
+
+    def _speculate(self, b, e, item):
+        """``e.nodes`` lowered without checks for the loop item ``item`` (Note
+        [next item early] in early.py): their values, in order."""
+        values = {e.item.outputs[0]: item}
+        self.speculating = True
+        try:
+            for n in e.nodes:
+                args = [values[v] if v in values else self._value_of(b, v) for v in n.inputs]
+                view = NodeView(n.op, n.attrs, [v.type for v in n.inputs], n.outputs[0].type, n.inputs,
+                                False, None, deferred=False)
+                values[n.outputs[0]] = LOWERINGS[n.op](self, b, view, args)
+        finally:
+            self.speculating = False
+        return [early.opaque(b, values[n.outputs[0]]) for n in e.nodes]
+
+    def _value_of(self, b, v):
+        """``v``'s value, lowering it if it is a constant not lowered yet."""
+        if v not in self.values:
+            self.values[v] = self._lower_node(b, self.producers[v])
+        return self.values[v]
 
     def _lower_node(self, b, node):
         op = OPS[node.op]
