@@ -88,6 +88,30 @@ def _has_inner_loop(lp, preds, dom) -> bool:
                for b in lp.blocks)
 
 
+def speculate(ctx, b: ir.IRBuilder, e: Early, item) -> list:
+    """``e.nodes`` lowered without checks for the loop item ``item``: their
+    values, in order, each through ``opaque``."""
+    from .lower import LOWERINGS, NodeView
+    values = {e.item.outputs[0]: item}
+    ctx.speculating = True
+    try:
+        for n in e.nodes:
+            args = [values[v] if v in values else _value_of(ctx, b, v) for v in n.inputs]
+            view = NodeView(n.op, n.attrs, [v.type for v in n.inputs], n.outputs[0].type, n.inputs)
+            values[n.outputs[0]] = LOWERINGS[n.op](ctx, b, view, args)
+    finally:
+        ctx.speculating = False
+    return [opaque(b, values[n.outputs[0]]) for n in e.nodes]
+
+
+def _value_of(ctx, b, v):
+    """``v``'s value: fixed during the loop, so lowered already, or a constant
+    of the body, lowered here."""
+    if v not in ctx.values:
+        ctx.values[v] = ctx._lower_node(b, ctx.producers[v])
+    return ctx.values[v]
+
+
 def opaque(b: ir.IRBuilder, v):
     """``v`` through an empty asm.  Without it LLVM's instcombine turns
     ``phi(x0 / w, x1 / w)`` back into ``phi(x0, x1) / w``, and the divide is

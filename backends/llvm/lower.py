@@ -281,7 +281,7 @@ class Lowering:
             e = early_body.get(blk)
             if e is not None:  # the next item's values (Note [next item early])
                 item = self.values[e.item.outputs[0]]
-                self._early_next[e.header] = self._speculate(b, e, b.add(item, ir.Constant(I64, 1)))
+                self._early_next[e.header] = early.speculate(self, b, e, b.add(item, ir.Constant(I64, 1)))
                 carried = dict(zip(e.nodes, self._early_phis[e.header]))
             for node in blk.nodes:
                 self.current_exit = node.exit
@@ -338,7 +338,7 @@ class Lowering:
         for (target, _), edge in zip(t.targets, incoming):
             e = self.early.get(target)
             if e is not None:  # Note [next item early]
-                values = self._speculate(b, e, self.values[e.start]) if blk is e.pre \
+                values = early.speculate(self, b, e, self.values[e.start]) if blk is e.pre \
                     else self._early_next[target]
                 edge.extend(zip(self._early_phis[target], values))
         dests = [self._edge(b, blk, target, blocks, edge)
@@ -438,27 +438,6 @@ class Lowering:
         b.position_at_end(cont)
         for c in plan.checks:
             self.hoisted.setdefault(c.node, {})[c.dim] = all_ok
-
-    def _speculate(self, b, e, item):
-        """``e.nodes`` lowered without checks for the loop item ``item`` (Note
-        [next item early] in early.py): their values, in order."""
-        values = {e.item.outputs[0]: item}
-        self.speculating = True
-        try:
-            for n in e.nodes:
-                args = [values[v] if v in values else self._value_of(b, v) for v in n.inputs]
-                view = NodeView(n.op, n.attrs, [v.type for v in n.inputs], n.outputs[0].type, n.inputs,
-                                False, None, deferred=False)
-                values[n.outputs[0]] = LOWERINGS[n.op](self, b, view, args)
-        finally:
-            self.speculating = False
-        return [early.opaque(b, values[n.outputs[0]]) for n in e.nodes]
-
-    def _value_of(self, b, v):
-        """``v``'s value, lowering it if it is a constant not lowered yet."""
-        if v not in self.values:
-            self.values[v] = self._lower_node(b, self.producers[v])
-        return self.values[v]
 
     def _lower_node(self, b, node):
         op = OPS[node.op]
