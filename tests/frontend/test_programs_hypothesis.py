@@ -3,7 +3,8 @@
 A strategy writes the source of a small function ``f(x, y, a, b)`` over two
 scalars and two 1-d arrays: assignments of arithmetic over parameters and
 locals (``+ - * / // % **``, comparisons, unary minus, ``abs``/``min``/``max``,
-``math.sqrt``/``math.floor``), numpy ufuncs and reductions on arrays, element
+``math.sqrt``/``math.floor``), numpy ufuncs and reductions on arrays (and the
+builtins ``sum``/``min``/``max`` over them), element
 reads and stores with indices that may be out of range, ``if``/``else``,
 ``for`` loops over ranges (one to three arguments) and arrays, bounded
 ``while`` loops (all nested at most two deep), occasional ``break``,
@@ -154,7 +155,8 @@ class ProgramWriter:
             return f"math.floor({e})", u
         arr = self.draw(st.sampled_from(ARRAYS))
         red = self.draw(st.sampled_from(["np.sum({})", "{}.sum()", "np.max({})", "len({})",
-                                         "{}.shape[0]", "np.min({})"]))
+                                         "{}.shape[0]", "np.min({})", "sum({})", "max({})",
+                                         "min({})"]))
         return red.format(arr), locals_ok
 
     def float_of(self, e: str) -> str:
