@@ -63,6 +63,28 @@ def bail_if(ctx, b: ir.IRBuilder, cond) -> None:
     b.position_at_end(cont)
 
 
+def opaque(b: ir.IRBuilder, v, side_effect: bool = False):
+    """``v`` through an empty inline asm, so that LLVM cannot see its value: a
+    float or double (a struct of them, field by field) or an integer of 8 to 64
+    bits; anything
+    else unchanged.  ``side_effect``: the asm also keeps its place among other
+    side effects (fpflags.py, Note [constant operands]); without it LLVM may
+    still move it (early.py, Note [next item early])."""
+    t = v.type
+    if isinstance(t, ir.LiteralStructType) and \
+            all(isinstance(e, (ir.DoubleType, ir.FloatType)) for e in t.elements):
+        for i in range(len(t.elements)):
+            v = b.insert_value(v, opaque(b, b.extract_value(v, i), side_effect), i)
+        return v
+    if isinstance(t, (ir.DoubleType, ir.FloatType)):
+        constraint = "=x,0"
+    elif isinstance(t, ir.IntType) and t.width in (8, 16, 32, 64):
+        constraint = "=r,0"
+    else:
+        return v
+    return b.call(ir.InlineAsm(ir.FunctionType(t, [t]), "", constraint, side_effect=side_effect), [v])
+
+
 def choose(b: ir.IRBuilder, cond, if_true, if_false, name: str = "choose"):
     """``if_true(b) if cond else if_false(b)``: each callable builds its value in
     a block of its own (it may add more: loops, bailouts); the result is the

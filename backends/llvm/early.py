@@ -22,7 +22,7 @@ Note [next item early]
     Only Python ints and floats (``add sub mul truediv neg``), and not in a
     region that tests numpy's FPU flags, where an early ``1e308 * px`` past
     the last item could raise one.  The carried values pass through an empty
-    asm (``opaque``), or LLVM moves the divide back below the phi.
+    asm (``cgutils.opaque``), or LLVM moves the divide back below the phi.
 
     mandelbrot 400x400x100 against Numba in one process, 21 alternating calls
     each, three runs (scratch /tmp/s9/earlyab.py): without this 1.005-1.006,
@@ -37,6 +37,7 @@ from llvmlite import ir
 
 from pyjit.ir.types import FLOAT, INT
 
+from . import cgutils as cg
 from . import hoist
 
 _OPS = frozenset({"add", "sub", "mul", "truediv", "neg"})
@@ -90,7 +91,7 @@ def _has_inner_loop(lp, preds, dom) -> bool:
 
 def speculate(ctx, b: ir.IRBuilder, e: Early, item) -> list:
     """``e.nodes`` lowered without checks for the loop item ``item``: their
-    values, in order, each through ``opaque``."""
+    values, in order, each through ``cgutils.opaque``."""
     from .lower import LOWERINGS, NodeView
     values = {e.item.outputs[0]: item}
     ctx.speculating = True
@@ -101,7 +102,9 @@ def speculate(ctx, b: ir.IRBuilder, e: Early, item) -> list:
             values[n.outputs[0]] = LOWERINGS[n.op](ctx, b, view, args)
     finally:
         ctx.speculating = False
-    return [opaque(b, values[n.outputs[0]]) for n in e.nodes]
+    # Through an empty asm: without it instcombine turns phi(x0 / w, x1 / w) back
+    # into phi(x0, x1) / w, and the divide is done after the inner loop again.
+    return [cg.opaque(b, values[n.outputs[0]]) for n in e.nodes]
 
 
 def _value_of(ctx, b, v):
@@ -110,12 +113,3 @@ def _value_of(ctx, b, v):
     if v not in ctx.values:
         ctx.values[v] = ctx._lower_node(b, ctx.producers[v])
     return ctx.values[v]
-
-
-def opaque(b: ir.IRBuilder, v):
-    """``v`` through an empty asm.  Without it LLVM's instcombine turns
-    ``phi(x0 / w, x1 / w)`` back into ``phi(x0, x1) / w``, and the divide is
-    done after the inner loop again."""
-    asm = ir.InlineAsm(ir.FunctionType(v.type, [v.type]), "",
-                       "=x,0" if isinstance(v.type, ir.DoubleType) else "=r,0")
-    return b.call(asm, [v])

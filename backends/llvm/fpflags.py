@@ -156,20 +156,9 @@ def opaque(b: ir.IRBuilder, values) -> list:
         operation with a variable operand cannot be folded); the asm has side
         effects, so it also stays below the region's clear (Note [clearing
         before the loads])."""
-    return [_opaque(b, v) for v in values]
-
-
-def _opaque(b: ir.IRBuilder, v):
-    t = getattr(v, "type", None)
-    if isinstance(t, (ir.DoubleType, ir.FloatType)):
-        asm = ir.InlineAsm(ir.FunctionType(t, [t]), "", "=x,0", side_effect=True)
-        return b.call(asm, [v])
-    if isinstance(t, ir.LiteralStructType) and \
-            all(isinstance(e, (ir.DoubleType, ir.FloatType)) for e in t.elements):
-        for i in range(len(t.elements)):
-            v = b.insert_value(v, _opaque(b, b.extract_value(v, i)), i)
-        return v
-    return v
+    from .cgutils import opaque
+    return [v if isinstance(getattr(v, "type", None), ir.IntType) else opaque(b, v, side_effect=True)
+            for v in values]
 
 
 # ---- checkpoints ---------------------------------------------------------------------
